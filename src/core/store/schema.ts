@@ -1,0 +1,80 @@
+import type { Database } from 'sql.js';
+
+/**
+ * Forward-only migrations of the local store. `PRAGMA user_version` holds how many have run; a store
+ * written by a newer version of the extension is refused rather than guessed at.
+ */
+const MIGRATIONS: string[] = [
+  // 1: the first schema.
+  `CREATE TABLE sessions (
+     id TEXT PRIMARY KEY,
+     workspace TEXT NOT NULL,
+     branch TEXT,
+     started_at INTEGER NOT NULL,
+     ended_at INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL,
+     content_hash TEXT NOT NULL,
+     body BLOB NOT NULL            -- deflated canonical JSON of the whole session
+   );
+   CREATE INDEX sessions_updated_at ON sessions(updated_at);
+   -- As the spec names it: one row per record that reached the remote, with the hash it had then.
+   CREATE TABLE sync_status (
+     record_id TEXT PRIMARY KEY,
+     table_name TEXT NOT NULL,
+     last_sync_hash TEXT NOT NULL,
+     synced_at INTEGER NOT NULL
+   );
+   -- What the remote holds of each record, so the next sync can send only what is new (delta).
+   CREATE TABLE sync_shape (
+     record_id TEXT PRIMARY KEY,
+     events INTEGER NOT NULL, events_hash TEXT NOT NULL,
+     files INTEGER NOT NULL, files_hash TEXT NOT NULL,
+     notes INTEGER NOT NULL, notes_hash TEXT NOT NULL,
+     frames INTEGER NOT NULL,
+     meta TEXT NOT NULL
+   );
+   CREATE TABLE sync_runs (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     started_at INTEGER NOT NULL,
+     ended_at INTEGER,
+     strategy TEXT NOT NULL,
+     remote TEXT NOT NULL,
+     result TEXT NOT NULL,
+     sent INTEGER NOT NULL DEFAULT 0,
+     skipped INTEGER NOT NULL DEFAULT 0,
+     batches INTEGER NOT NULL DEFAULT 0,
+     bytes_raw INTEGER NOT NULL DEFAULT 0,
+     bytes_sent INTEGER NOT NULL DEFAULT 0,
+     round_trips INTEGER NOT NULL DEFAULT 0,
+     rows_written INTEGER,
+     rows_read INTEGER,
+     resumed INTEGER NOT NULL DEFAULT 0,
+     phases TEXT,
+     error TEXT
+   );
+   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);`,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+export class StoreVersionError extends Error {}
+
+export function migrate(db: Database): void {
+  const current = Number(db.exec('PRAGMA user_version')[0].values[0][0]);
+  if (current > SCHEMA_VERSION) {
+    throw new StoreVersionError(
+      `The session store was written by a newer Session Sync (schema ${current}, this one knows ${SCHEMA_VERSION}). ` +
+      'Update the extension or CLI; the store was left untouched.');
+  }
+  for (let v = current; v < SCHEMA_VERSION; v++) {
+    db.exec('BEGIN');
+    try {
+      db.exec(MIGRATIONS[v]);
+      db.exec(`PRAGMA user_version = ${v + 1}`);
+      db.exec('COMMIT');
+    } catch (err) {
+      db.exec('ROLLBACK');
+      throw err;
+    }
+  }
+}

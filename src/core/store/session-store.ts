@@ -1,0 +1,292 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as pako from 'pako';
+import type { Database, SqlValue } from 'sql.js';
+import { Session, parseSession, sessionToJson } from '../model';
+import { hashText } from '../hash';
+import { loadSqlJs } from './sqljs';
+import { migrate } from './schema';
+import { removeStaleTemps, setAside, writeFileAtomic, writeFileAtomicSync } from './atomic-file';
+
+export const STORE_FILE = 'sessions.sqlite';
+
+export class StoreCorruptError extends Error {}
+
+export interface OpenedStore {
+  store: SessionStore;
+  /** Set when the store file could not be read: where it was kept aside, for the user to recover. */
+  recoveredFrom?: string;
+}
+
+export interface PendingRecord {
+  id: string;
+  hash: string;
+  /** Bytes of the record as stored (compressed): a cheap estimate of its size on the wire. */
+  size?: number;
+}
+
+/** How long changes wait before they are written to disk, and the most they may wait under steady change. */
+const SAVE_DELAY_MS = 1000;
+const SAVE_MAX_WAIT_MS = 5000;
+
+const textDecoder = new TextDecoder();
+
+/**
+ * The local store: sql.js in memory, persisted as one SQLite file. Writes mark it dirty and a coalesced
+ * save follows; every save replaces the file atomically. Only the process holding the store lock
+ * (see owner-lock.ts) may open it for writing.
+ */
+export class SessionStore {
+  private saveTimer: NodeJS.Timeout | undefined;
+  private firstUnsavedAt = 0;
+  private changeCounter = 0;
+  private savedCounter = 0;
+  private saving: Promise<void> | undefined;
+  private closed = false;
+
+  private constructor(readonly dir: string, private readonly db: Database) {}
+
+  get file(): string {
+    return path.join(this.dir, STORE_FILE);
+  }
+
+  /** Opens (or creates) the store in `dir`. A file that is not a readable store is set aside, never overwritten. */
+  static async open(dir: string): Promise<OpenedStore> {
+    fs.mkdirSync(dir, { recursive: true });
+    removeStaleTemps(dir, STORE_FILE);
+    const SQL = await loadSqlJs();
+    const file = path.join(dir, STORE_FILE);
+    let db: Database | undefined;
+    let recoveredFrom: string | undefined;
+    if (fs.existsSync(file)) {
+      try {
+        db = new SQL.Database(fs.readFileSync(file));
+        checkReadable(db);
+      } catch (err) {
+        db?.close();
+        db = undefined;
+        recoveredFrom = setAside(file, 'corrupt');
+        void err;
+      }
+    }
+    db ??= new SQL.Database();
+    migrate(db);
+    const store = new SessionStore(dir, db);
+    if (!fs.existsSync(file)) await store.flush(true);
+    return { store, recoveredFrom };
+  }
+
+  // ---- sessions ---------------------------------------------------------------------------------
+
+  /** Adds or replaces a session; an older snapshot (by updatedAt) never replaces a newer one. */
+  upsert(session: Session): boolean {
+    const json = sessionToJson(session);
+    const existing = this.scalar('SELECT updated_at FROM sessions WHERE id = ?', [session.id]);
+    if (existing !== undefined && Number(existing) > session.updatedAt) return false;
+    const hash = hashText(json);
+    if (existing !== undefined && this.scalar('SELECT content_hash FROM sessions WHERE id = ?', [session.id]) === hash) {
+      return false;
+    }
+    this.db.run(
+      `INSERT INTO sessions (id, workspace, branch, started_at, ended_at, updated_at, content_hash, body)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT(id) DO UPDATE SET workspace = excluded.workspace, branch = excluded.branch,
+         started_at = excluded.started_at, ended_at = excluded.ended_at, updated_at = excluded.updated_at,
+         content_hash = excluded.content_hash, body = excluded.body`,
+      [session.id, session.workspace, session.branch, session.startedAt, session.endedAt, session.updatedAt, hash,
+        pako.deflate(json)],
+    );
+    this.changed();
+    return true;
+  }
+
+  /** Upserts many sessions in one transaction: all of them or, on an error, none. Returns how many changed. */
+  upsertMany(sessions: Iterable<Session>): number {
+    return this.transaction(() => {
+      let n = 0;
+      for (const s of sessions) if (this.upsert(s)) n++;
+      return n;
+    });
+  }
+
+  get(id: string): Session | undefined {
+    const body = this.scalar('SELECT body FROM sessions WHERE id = ?', [id]);
+    return body === undefined ? undefined : decodeBody(id, body);
+  }
+
+  /** Sessions in id order, read a page at a time so a large store is never decoded all at once. */
+  *iterate(pageSize = 500): Generator<Session> {
+    let after = '';
+    for (;;) {
+      const rows = this.rows('SELECT id, body FROM sessions WHERE id > ? ORDER BY id LIMIT ?', [after, pageSize]);
+      for (const [id, body] of rows) yield decodeBody(String(id), body);
+      if (rows.length < pageSize) return;
+      after = String(rows[rows.length - 1][0]);
+    }
+  }
+
+  getMany(ids: string[]): Session[] {
+    return ids.map((id) => {
+      const s = this.get(id);
+      if (!s) throw new Error(`Session ${id} disappeared from the store during sync.`);
+      return s;
+    });
+  }
+
+  count(): number {
+    return Number(this.scalar('SELECT count(*) FROM sessions'));
+  }
+
+  contentHash(id: string): string | undefined {
+    const h = this.scalar('SELECT content_hash FROM sessions WHERE id = ?', [id]);
+    return h === undefined ? undefined : String(h);
+  }
+
+  // ---- sync bookkeeping -------------------------------------------------------------------------
+
+  /** Records whose content differs from what `table` last received: the dedup check of the spec. */
+  pending(table: string, limit = -1): PendingRecord[] {
+    return this.rows(
+      `SELECT s.id, s.content_hash, length(s.body) FROM sessions s
+       LEFT JOIN sync_status st ON st.record_id = s.id AND st.table_name = ?
+       WHERE st.last_sync_hash IS NULL OR st.last_sync_hash <> s.content_hash
+       ORDER BY s.updated_at, s.id LIMIT ?`, [table, limit],
+    ).map(([id, hash, size]) => ({ id: String(id), hash: String(hash), size: Number(size) }));
+  }
+
+  pendingCount(table: string): number {
+    return Number(this.scalar(
+      `SELECT count(*) FROM sessions s
+       LEFT JOIN sync_status st ON st.record_id = s.id AND st.table_name = ?
+       WHERE st.last_sync_hash IS NULL OR st.last_sync_hash <> s.content_hash`, [table]));
+  }
+
+  markSynced(table: string, records: PendingRecord[], at: number): void {
+    this.transaction(() => {
+      for (const r of records) {
+        this.db.run(
+          `INSERT INTO sync_status (record_id, table_name, last_sync_hash, synced_at) VALUES (?, ?, ?, ?)
+           ON CONFLICT(record_id) DO UPDATE SET table_name = excluded.table_name,
+             last_sync_hash = excluded.last_sync_hash, synced_at = excluded.synced_at`,
+          [r.id, table, r.hash, at]);
+      }
+    });
+    this.changed();
+  }
+
+  /** Forgets what the remote holds (for example after switching to another database). */
+  clearSyncState(): void {
+    this.db.exec('DELETE FROM sync_status; DELETE FROM sync_shape;');
+    this.changed();
+  }
+
+  getMeta(key: string): string | undefined {
+    const v = this.scalar('SELECT value FROM meta WHERE key = ?', [key]);
+    return v === undefined ? undefined : String(v);
+  }
+
+  setMeta(key: string, value: string): void {
+    this.db.run('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
+      [key, value]);
+    this.changed();
+  }
+
+  /** Raw access for the sync modules that keep their own tables in this store (shape, runs). */
+  get sql(): Database {
+    return this.db;
+  }
+
+  // ---- persistence ------------------------------------------------------------------------------
+
+  /** Call after any write: schedules a coalesced save. */
+  changed(): void {
+    this.changeCounter++;
+    if (this.closed) return;
+    const now = Date.now();
+    if (!this.saveTimer) this.firstUnsavedAt = now;
+    clearTimeout(this.saveTimer);
+    const wait = Math.max(0, Math.min(SAVE_DELAY_MS, this.firstUnsavedAt + SAVE_MAX_WAIT_MS - now));
+    this.saveTimer = setTimeout(() => void this.flush().catch(() => undefined), wait);
+    this.saveTimer.unref?.();
+  }
+
+  get hasUnsavedChanges(): boolean {
+    return this.changeCounter !== this.savedCounter;
+  }
+
+  /** Writes the store to disk now if anything changed (or always, with `force`). */
+  async flush(force = false): Promise<void> {
+    clearTimeout(this.saveTimer);
+    this.saveTimer = undefined;
+    while (this.saving) await this.saving;
+    if (!force && !this.hasUnsavedChanges) return;
+    const counter = this.changeCounter;
+    const bytes = this.db.export();
+    this.saving = writeFileAtomic(this.file, bytes).then(() => {
+      this.savedCounter = counter;
+    }).finally(() => {
+      this.saving = undefined;
+    });
+    await this.saving;
+  }
+
+  /** Last-chance save when the process is exiting and cannot wait for promises. */
+  flushSync(): void {
+    clearTimeout(this.saveTimer);
+    this.saveTimer = undefined;
+    if (!this.hasUnsavedChanges) return;
+    writeFileAtomicSync(this.file, this.db.export());
+    this.savedCounter = this.changeCounter;
+  }
+
+  async close(): Promise<void> {
+    await this.flush();
+    this.closed = true;
+    this.db.close();
+  }
+
+  // ---- small SQL helpers ------------------------------------------------------------------------
+
+  transaction<T>(fn: () => T): T {
+    this.db.exec('SAVEPOINT tx');
+    try {
+      const result = fn();
+      this.db.exec('RELEASE tx');
+      return result;
+    } catch (err) {
+      this.db.exec('ROLLBACK TO tx; RELEASE tx');
+      throw err;
+    }
+  }
+
+  scalar(sql: string, params: SqlValue[] = []): SqlValue | undefined {
+    const row = this.rows(sql, params)[0];
+    return row === undefined ? undefined : row[0];
+  }
+
+  rows(sql: string, params: SqlValue[] = []): SqlValue[][] {
+    const stmt = this.db.prepare(sql);
+    try {
+      stmt.bind(params);
+      const out: SqlValue[][] = [];
+      while (stmt.step()) out.push(stmt.get());
+      return out;
+    } finally {
+      stmt.free();
+    }
+  }
+}
+
+function checkReadable(db: Database): void {
+  const result = db.exec('PRAGMA quick_check');
+  const verdict = result[0]?.values[0]?.[0];
+  if (verdict !== 'ok') throw new StoreCorruptError(`integrity check failed: ${String(verdict)}`);
+}
+
+function decodeBody(id: string, body: SqlValue): Session {
+  try {
+    return parseSession(JSON.parse(textDecoder.decode(pako.inflate(body as Uint8Array))));
+  } catch (err) {
+    throw new StoreCorruptError(`Session ${id} in the local store cannot be read: ${(err as Error).message}`);
+  }
+}
