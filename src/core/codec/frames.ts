@@ -1,0 +1,92 @@
+import * as pako from 'pako';
+
+/**
+ * Self-describing compressed values, as stored in the remote's BLOB columns (docs/remote-schema.md).
+ * A value is one or more frames back to back, so a growing field is extended on the server with
+ * `col = col || ?` and only the new frame travels:
+ *
+ *   byte 0     0x53 ('S')      magic
+ *   byte 1     1               frame format version
+ *   byte 2     codec           0 = none (UTF-8 JSON), 1 = zlib (RFC 1950 deflate)
+ *   byte 3     0               reserved (preset dictionary id; none is used)
+ *   bytes 4-7  length          payload bytes, unsigned 32-bit big-endian
+ *   payload    JSON (codec 0) or zlib stream of JSON (codec 1)
+ */
+export const FRAME_MAGIC = 0x53;
+export const FRAME_VERSION = 1;
+export const CODEC_NONE = 0;
+export const CODEC_ZLIB = 1;
+const HEADER = 8;
+
+/** Payloads smaller than this are stored plainly: deflate's own overhead would outweigh the saving. */
+const MIN_COMPRESS = 64;
+
+export class FrameError extends Error {}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+export function encodeFrame(value: unknown): Uint8Array {
+  const json = encoder.encode(JSON.stringify(value));
+  let codec = CODEC_NONE;
+  let payload = json;
+  if (json.length >= MIN_COMPRESS) {
+    const deflated = pako.deflate(json, { level: 6 });
+    if (deflated.length < json.length) {
+      codec = CODEC_ZLIB;
+      payload = deflated;
+    }
+  }
+  const out = new Uint8Array(HEADER + payload.length);
+  out[0] = FRAME_MAGIC;
+  out[1] = FRAME_VERSION;
+  out[2] = codec;
+  out[3] = 0;
+  new DataView(out.buffer).setUint32(4, payload.length);
+  out.set(payload, HEADER);
+  return out;
+}
+
+/** Decodes every frame of a value; `what` names the record and column for the error message. */
+export function decodeFrames(value: Uint8Array | ArrayBuffer | null, what: string): unknown[] {
+  if (value === null) return [];
+  const bytes = value instanceof Uint8Array ? value : new Uint8Array(value);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out: unknown[] = [];
+  let at = 0;
+  while (at < bytes.length) {
+    if (bytes.length - at < HEADER || bytes[at] !== FRAME_MAGIC) {
+      throw new FrameError(`${what}: not a Session Sync value (bad frame header at byte ${at})`);
+    }
+    if (bytes[at + 1] !== FRAME_VERSION) {
+      throw new FrameError(`${what}: frame version ${bytes[at + 1]} is newer than this Session Sync understands`);
+    }
+    const codec = bytes[at + 2];
+    const length = view.getUint32(at + 4);
+    const payload = bytes.subarray(at + HEADER, at + HEADER + length);
+    if (payload.length !== length) throw new FrameError(`${what}: value is truncated`);
+    out.push(JSON.parse(decodePayload(codec, payload, what)));
+    at += HEADER + length;
+  }
+  return out;
+}
+
+function decodePayload(codec: number, payload: Uint8Array, what: string): string {
+  try {
+    if (codec === CODEC_NONE) return decoder.decode(payload);
+    if (codec === CODEC_ZLIB) return decoder.decode(pako.inflate(payload));
+  } catch (err) {
+    throw new FrameError(`${what}: compressed data is corrupt (${(err as Error).message || String(err)})`);
+  }
+  throw new FrameError(`${what}: unknown codec ${codec}; update Session Sync to read it`);
+}
+
+export function concatBytes(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}

@@ -1,0 +1,90 @@
+import type { SessionStore } from '../store/session-store';
+import type { Remote } from '../remote/connect';
+import { ensureRemoteSchema } from '../remote/schema';
+import { PhaseTimer } from '../metrics';
+import { DEFAULT_RETRY, RetryPolicy } from './retry';
+import { SyncError } from '../remote/errors';
+
+export type Strategy = 'optimized' | 'naive';
+
+export interface SyncOptions {
+  strategy: Strategy;
+  /** Records per batch (the spec's 100). */
+  batchSize: number;
+  /** Upper bound on a batch's stored bytes, so no request nears the server's limits. */
+  maxBatchBytes: number;
+  /** Batches in flight at once. */
+  concurrency: number;
+  retry: RetryPolicy;
+  signal?: AbortSignal;
+  onProgress?: (p: SyncProgress) => void;
+  log?: (message: string) => void;
+}
+
+export const DEFAULT_SYNC_OPTIONS: SyncOptions = {
+  strategy: 'optimized',
+  batchSize: 100,
+  maxBatchBytes: 2 * 1024 * 1024,
+  concurrency: 4,
+  retry: DEFAULT_RETRY,
+};
+
+export interface SyncProgress {
+  batchesDone: number;
+  batchesTotal: number;
+  recordsSent: number;
+}
+
+/** Counts that a strategy fills in as it goes. */
+export interface SyncTotals {
+  sent: number;
+  skipped: number;
+  batches: number;
+  batchesPlanned: number;
+  skippedBatches: number;
+  bytesRaw: number;
+  resumed: boolean;
+  /** Records found already on the remote after an interruption (not sent again). */
+  reconciled: number;
+}
+
+export function newTotals(): SyncTotals {
+  return { sent: 0, skipped: 0, batches: 0, batchesPlanned: 0, skippedBatches: 0, bytesRaw: 0, resumed: false,
+    reconciled: 0 };
+}
+
+/** Everything a strategy needs for one run. */
+export class SyncContext {
+  readonly timer = new PhaseTimer();
+  stopped = false;
+  failure: Error | undefined;
+
+  constructor(readonly store: SessionStore, readonly remote: Remote, readonly opts: SyncOptions) {
+    opts.signal?.addEventListener('abort', () => { this.stopped = true; }, { once: true });
+  }
+
+  log(message: string): void {
+    this.opts.log?.(message);
+  }
+
+  progress(t: SyncTotals): void {
+    this.opts.onProgress?.({ batchesDone: t.batches, batchesTotal: t.batchesPlanned, recordsSent: t.sent });
+  }
+
+  ensureRemoteSchema(): Promise<void> {
+    return this.timer.time('schema', () => ensureRemoteSchema(this.remote));
+  }
+
+  /** Runs `op`; if the remote lost its tables (a new or wiped database), creates them and tries once more. */
+  async withSchema<T>(op: () => Promise<T>): Promise<T> {
+    try {
+      return await op();
+    } catch (err) {
+      if (!(err instanceof SyncError) || err.classified.problem !== 'schema' || !/no such table/i.test(err.message)) {
+        throw err;
+      }
+      await this.ensureRemoteSchema();
+      return op();
+    }
+  }
+}

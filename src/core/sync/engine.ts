@@ -1,0 +1,74 @@
+import type { SessionStore } from '../store/session-store';
+import type { Remote } from '../remote/connect';
+import { SyncError } from '../remote/errors';
+import { recordRun, SyncRun } from './history';
+import { DEFAULT_SYNC_OPTIONS, newTotals, Strategy, SyncContext, SyncOptions } from './context';
+import { CancelledError } from './retry';
+import { syncOptimized } from './optimized';
+import { syncNaive } from './naive';
+
+/** What one run did: the `sync --json` contract. */
+export interface SyncReport {
+  result: 'ok' | 'failed' | 'cancelled';
+  strategy: Strategy;
+  sent: number;
+  skipped: number;
+  batches: number;
+  /** Batches a resumed run found already completed in the checkpoint. */
+  skippedBatches: number;
+  /** Canonical JSON bytes of the records sent: what the whole records would have cost. */
+  bytesRaw: number;
+  /** Request bytes that left the process (network), or SQL text and values handed to the client (`file:`). */
+  bytesSent: number;
+  roundTrips: number;
+  rowsWritten: number | null;
+  rowsRead: number | null;
+  durationMs: number;
+  resumed: boolean;
+  reconciled: number;
+  phases: Record<string, number>;
+  remote: string;
+  error: string | null;
+}
+
+/** Runs one sync and records it in `sync_runs`; never throws for a remote problem: see `result` and `error`. */
+export async function runSync(store: SessionStore, remote: Remote, options: Partial<SyncOptions> = {}): Promise<SyncReport> {
+  const opts: SyncOptions = { ...DEFAULT_SYNC_OPTIONS, ...options };
+  const ctx = new SyncContext(store, remote, opts);
+  const totals = newTotals();
+  const startedAt = Date.now();
+  const start = performance.now();
+  const before = { ...remote.meter };
+  let result: SyncReport['result'] = 'ok';
+  let error: string | null = null;
+  try {
+    await (opts.strategy === 'naive' ? syncNaive(ctx, totals) : syncOptimized(ctx, totals));
+  } catch (err) {
+    result = err instanceof CancelledError ? 'cancelled' : 'failed';
+    error = err instanceof SyncError || err instanceof CancelledError ? err.message : describe(err);
+    ctx.log(`Sync ${result}: ${error}`);
+  }
+  const durationMs = Math.round(performance.now() - start);
+  const m = remote.meter;
+  const report: SyncReport = {
+    result, strategy: opts.strategy, sent: totals.sent, skipped: totals.skipped, batches: totals.batches,
+    skippedBatches: totals.skippedBatches, bytesRaw: totals.bytesRaw, bytesSent: m.bytesSent - before.bytesSent,
+    roundTrips: m.roundTrips - before.roundTrips,
+    rowsWritten: remote.isFile ? null : m.rowsWritten - before.rowsWritten,
+    rowsRead: remote.isFile ? null : m.rowsRead - before.rowsRead,
+    durationMs, resumed: totals.resumed, reconciled: totals.reconciled, phases: ctx.timer.rounded(),
+    remote: remote.displayUrl, error,
+  };
+  const run: SyncRun = { startedAt, endedAt: Date.now(), strategy: report.strategy, remote: report.remote, result,
+    sent: report.sent, skipped: report.skipped, batches: report.batches, bytesRaw: report.bytesRaw,
+    bytesSent: report.bytesSent, roundTrips: report.roundTrips, rowsWritten: report.rowsWritten,
+    rowsRead: report.rowsRead, resumed: report.resumed, phases: report.phases, error };
+  recordRun(store, run);
+  await store.flush();
+  return report;
+}
+
+function describe(err: unknown): string {
+  const e = err as Error;
+  return e?.message ? e.message.split('\n')[0] : String(err);
+}

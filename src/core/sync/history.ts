@@ -1,0 +1,53 @@
+import type { SessionStore } from '../store/session-store';
+
+/** One row of `sync_runs`: what a sync did, for the history view and `status`. */
+export interface SyncRun {
+  id?: number;
+  startedAt: number;
+  endedAt: number | null;
+  strategy: string;
+  remote: string;
+  result: 'ok' | 'failed' | 'cancelled';
+  sent: number;
+  skipped: number;
+  batches: number;
+  bytesRaw: number;
+  bytesSent: number;
+  roundTrips: number;
+  rowsWritten: number | null;
+  rowsRead: number | null;
+  resumed: boolean;
+  /** Milliseconds per phase (plan, encode, upload, ...). */
+  phases: Record<string, number>;
+  error: string | null;
+}
+
+const COLUMNS = 'id, started_at, ended_at, strategy, remote, result, sent, skipped, batches, bytes_raw, bytes_sent, ' +
+  'round_trips, rows_written, rows_read, resumed, phases, error';
+
+export function recordRun(store: SessionStore, r: SyncRun): number {
+  store.sql.run(
+    `INSERT INTO sync_runs (started_at, ended_at, strategy, remote, result, sent, skipped, batches, bytes_raw,
+       bytes_sent, round_trips, rows_written, rows_read, resumed, phases, error)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    [r.startedAt, r.endedAt, r.strategy, r.remote, r.result, r.sent, r.skipped, r.batches, r.bytesRaw, r.bytesSent,
+      r.roundTrips, r.rowsWritten, r.rowsRead, r.resumed ? 1 : 0, JSON.stringify(r.phases), r.error]);
+  store.changed();
+  return Number(store.scalar('SELECT last_insert_rowid()'));
+}
+
+/** Newest first. */
+export function listRuns(store: SessionStore, limit = 50, offset = 0): SyncRun[] {
+  return store.rows(`SELECT ${COLUMNS} FROM sync_runs ORDER BY id DESC LIMIT ? OFFSET ?`, [limit, offset]).map((v) => ({
+    id: Number(v[0]), startedAt: Number(v[1]), endedAt: v[2] === null ? null : Number(v[2]), strategy: String(v[3]),
+    remote: String(v[4]), result: String(v[5]) as SyncRun['result'], sent: Number(v[6]), skipped: Number(v[7]),
+    batches: Number(v[8]), bytesRaw: Number(v[9]), bytesSent: Number(v[10]), roundTrips: Number(v[11]),
+    rowsWritten: v[12] === null ? null : Number(v[12]), rowsRead: v[13] === null ? null : Number(v[13]),
+    resumed: Number(v[14]) === 1, phases: JSON.parse(String(v[15] ?? '{}')) as Record<string, number>,
+    error: v[16] === null ? null : String(v[16]),
+  }));
+}
+
+export function countRuns(store: SessionStore): number {
+  return Number(store.scalar('SELECT count(*) FROM sync_runs'));
+}

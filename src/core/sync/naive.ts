@@ -1,0 +1,32 @@
+import { sessionToJson } from '../model';
+import { SyncContext, SyncTotals } from './context';
+import { withRetry } from './retry';
+
+/**
+ * The spec's current approach, kept as the baseline that benchmarks compare against: every session,
+ * every time, whole records as JSON text, batches of 100, one batch at a time, no compression.
+ */
+export async function syncNaive(ctx: SyncContext, totals: SyncTotals): Promise<void> {
+  const { store, remote, opts, timer } = ctx;
+  await ctx.ensureRemoteSchema();
+  totals.batchesPlanned = Math.ceil(store.count() / opts.batchSize);
+  let page: { sql: string; args: (string | number)[] }[] = [];
+  const flush = async () => {
+    if (!page.length) return;
+    const stmts = page;
+    page = [];
+    await timer.time('upload', () => withRetry(() => remote.batch(stmts), remote.displayUrl, opts.retry, opts.signal));
+    totals.sent += stmts.length;
+    totals.batches++;
+    ctx.progress(totals);
+  };
+  for (const s of store.iterate(opts.batchSize)) {
+    if (ctx.stopped) break;
+    const json = timer.timeSync('encode', () => sessionToJson(s));
+    totals.bytesRaw += Buffer.byteLength(json);
+    page.push({ sql: 'INSERT OR REPLACE INTO sessions_naive (id, body, updated_at) VALUES (?, ?, ?)',
+      args: [s.id, json, s.updatedAt] });
+    if (page.length >= opts.batchSize) await flush();
+  }
+  if (!ctx.stopped) await flush();
+}

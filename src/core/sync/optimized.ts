@@ -1,0 +1,215 @@
+import { randomUUID } from 'node:crypto';
+import pLimit from 'p-limit';
+import type { InStatement, ResultSet } from '@libsql/client';
+import type { PendingRecord } from '../store/session-store';
+import { yieldToEventLoop } from '../metrics';
+import { CheckpointBatch, CheckpointWriter, loadCheckpoint } from './checkpoint';
+import { MAX_FRAMES, RecordWrite, fullShape, fullUpsert, planWrite } from './delta';
+import { canonicalSession } from '../model';
+import { dropShape, getShape, putShape } from './shapes';
+import { CancelledError, withRetry } from './retry';
+import { SyncContext, SyncTotals } from './context';
+
+export const REMOTE_TABLE = 'sessions';
+
+/**
+ * The optimized strategy: only records whose content hash differs from sync_status, each as a delta of
+ * what the remote already holds, compressed, in batches uploaded in parallel, with a checkpoint to
+ * resume from and a ledger row per batch so a replayed batch changes nothing.
+ */
+export async function syncOptimized(ctx: SyncContext, totals: SyncTotals): Promise<void> {
+  const { store, remote, opts, timer } = ctx;
+  const pending = timer.timeSync('plan', () => store.pending(REMOTE_TABLE));
+  totals.skipped = store.count() - pending.length;
+  const loaded = loadCheckpoint(store.dir, remote.displayUrl, 'optimized');
+  if (loaded.discarded) ctx.log(loaded.discarded);
+  if (pending.length === 0 && !loaded.checkpoint) return;
+
+  const byId = new Map(pending.map((p) => [p.id, p]));
+  const writer = new CheckpointWriter(store.dir, loaded.checkpoint ?? newCheckpoint(remote.displayUrl));
+  const cp = writer.checkpoint;
+  if (loaded.checkpoint) {
+    totals.resumed = true;
+    totals.skippedBatches = cp.batches.filter((b) => b.completed).length;
+  }
+  const planned = new Set(cp.batches.flatMap((b) => b.recordIds));
+  cp.batches.push(...makeBatches(pending.filter((p) => !planned.has(p.id)), opts.batchSize, opts.maxBatchBytes));
+  await writer.save();
+
+  await ensureSchema(ctx);
+  // Batches that committed before an interruption, but whose records the store did not save as synced.
+  const unconfirmed = cp.batches.filter((b) => b.completed).flatMap((b) => b.recordIds).filter((id) => byId.has(id));
+  if (unconfirmed.length) await reconcile(ctx, unconfirmed, byId, totals);
+  // Records of completed batches that the remote does not hold as they are now go into new batches.
+  const stillPending = unconfirmed.filter((id) => byId.has(id));
+  if (stillPending.length) {
+    cp.batches.push(...makeBatches(stillPending.map((id) => byId.get(id)!), opts.batchSize, opts.maxBatchBytes));
+    await writer.save();
+  }
+
+  const todo = cp.batches.filter((b) => !b.completed);
+  totals.batchesPlanned = todo.length;
+  const retryFull = await uploadAll(ctx, writer, todo, byId, totals);
+  if (retryFull.length && !ctx.stopped) {
+    // Appends that found the remote in another state than expected are written whole.
+    const extra = makeBatches(retryFull.map((id) => byId.get(id) as PendingRecord), opts.batchSize, opts.maxBatchBytes);
+    cp.batches.push(...extra);
+    totals.batchesPlanned += extra.length;
+    await writer.save();
+    await uploadAll(ctx, writer, extra, byId, totals);
+  }
+  if (cp.batches.every((b) => b.completed)) await writer.remove();
+  else await writer.save();
+  if (ctx.failure) throw ctx.failure;
+  if (ctx.stopped) throw new CancelledError();
+}
+
+function newCheckpoint(remote: string): CheckpointWriter['checkpoint'] {
+  return { format: 'session-sync-checkpoint', version: 1, runId: randomUUID(), remote, strategy: 'optimized',
+    createdAt: Date.now(), batches: [] };
+}
+
+/** Up to `size` records a batch, and fewer when their stored size passes `maxBytes`. */
+export function makeBatches(records: PendingRecord[], size: number, maxBytes: number): CheckpointBatch[] {
+  const batches: CheckpointBatch[] = [];
+  let ids: string[] = [];
+  let bytes = 0;
+  const close = () => {
+    if (ids.length) batches.push({ batchId: randomUUID(), recordIds: ids, completed: false, error: null });
+    ids = [];
+    bytes = 0;
+  };
+  for (const r of records) {
+    if (ids.length >= size || (ids.length > 0 && bytes + (r.size ?? 0) > maxBytes)) close();
+    ids.push(r.id);
+    bytes += r.size ?? 0;
+  }
+  close();
+  return batches;
+}
+
+async function ensureSchema(ctx: SyncContext): Promise<void> {
+  const key = `remote-schema:${ctx.remote.displayUrl}`;
+  if (ctx.store.getMeta(key) === '1') return;
+  await ctx.ensureRemoteSchema();
+  ctx.store.setMeta(key, '1');
+}
+
+/** Uploads batches, at most `concurrency` at once; returns ids whose append must be redone as a full write. */
+async function uploadAll(ctx: SyncContext, writer: CheckpointWriter, batches: CheckpointBatch[],
+  byId: Map<string, PendingRecord>, totals: SyncTotals): Promise<string[]> {
+  const limit = pLimit(ctx.opts.concurrency);
+  const retryFull: string[] = [];
+  await Promise.all(batches.map((batch) => limit(async () => {
+    if (ctx.stopped || ctx.failure) return;
+    try {
+      retryFull.push(...await uploadBatch(ctx, batch, byId, totals));
+      batch.completed = true;
+      batch.error = null;
+    } catch (err) {
+      if (err instanceof CancelledError) {
+        ctx.stopped = true;
+        return;
+      }
+      batch.error = (err as Error).message;
+      ctx.failure ??= err as Error;
+    } finally {
+      await writer.save();
+      ctx.progress(totals);
+    }
+  })));
+  return retryFull;
+}
+
+async function uploadBatch(ctx: SyncContext, batch: CheckpointBatch, byId: Map<string, PendingRecord>,
+  totals: SyncTotals): Promise<string[]> {
+  const { store, timer } = ctx;
+  await yieldToEventLoop();
+  const ids = batch.recordIds.filter((id) => byId.has(id) && store.contentHash(id) !== undefined);
+  const writes = timer.timeSync('encode', () => ids.map((id) =>
+    planWrite(store.get(id)!, store.contentHash(id)!, getShape(store, id))));
+  const { stmts, appendAt } = statements(batch.batchId, writes);
+  let results: ResultSet[];
+  try {
+    results = await timer.time('upload', () => ctx.withSchema(() => withRetry(() => ctx.remote.batch(stmts),
+      ctx.remote.displayUrl, ctx.opts.retry, ctx.opts.signal, (c, n, ms) =>
+        ctx.log(`Batch ${batch.batchId.slice(0, 8)}: ${c.message} (attempt ${n}, next in ${ms} ms)`))));
+  } catch (err) {
+    if (!isLedgerConflict(err)) throw err;
+    // The server committed this batch before (its answer was lost): learn what it holds instead of resending.
+    const unmatched = await reconcile(ctx, ids, byId, totals);
+    store.transaction(() => unmatched.forEach((id) => dropShape(store, id)));
+    return unmatched;
+  }
+  const redo: string[] = [];
+  const committed: RecordWrite[] = [];
+  writes.forEach((w, i) => {
+    const at = appendAt.get(i);
+    if (at !== undefined && results[at].rowsAffected === 0) redo.push(w.id);
+    else committed.push(w);
+  });
+  store.transaction(() => {
+    for (const id of redo) dropShape(store, id);
+    for (const w of committed) putShape(store, w.id, w.shape);
+  });
+  store.markSynced(REMOTE_TABLE, committed.map((w) => ({ id: w.id, hash: w.hash })), Date.now());
+  totals.sent += committed.length;
+  totals.bytesRaw += committed.reduce((n, w) => n + w.rawBytes, 0);
+  totals.batches++;
+  return redo;
+}
+
+/** The batch's statements: its ledger row first, then one multi-row upsert, then one UPDATE per append. */
+function statements(batchId: string, writes: RecordWrite[]): { stmts: InStatement[]; appendAt: Map<number, number> } {
+  const stmts: InStatement[] = [{
+    sql: 'INSERT INTO sync_batches (batch_id, committed_at, records) VALUES (?, ?, ?)',
+    args: [batchId, Date.now(), writes.length],
+  }];
+  const fulls = writes.filter((w) => w.kind === 'full');
+  if (fulls.length) stmts.push(fullUpsert(fulls.map((w) => w.row!)));
+  const appendAt = new Map<number, number>();
+  writes.forEach((w, i) => {
+    if (w.kind !== 'append') return;
+    appendAt.set(i, stmts.length);
+    stmts.push({ sql: w.sql!, args: w.args! });
+  });
+  return { stmts, appendAt };
+}
+
+function isLedgerConflict(err: unknown): boolean {
+  let e: unknown = err;
+  for (let i = 0; e && i < 6; i++) {
+    if (/UNIQUE constraint failed: sync_batches\.batch_id/.test((e as Error).message ?? '')) return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/**
+ * Asks the remote which of `ids` it already holds with the same content hash, and records those as
+ * synced. Their frame count is unknown, so the next change of each is written whole. Returns the rest.
+ */
+async function reconcile(ctx: SyncContext, ids: string[], byId: Map<string, PendingRecord>,
+  totals: SyncTotals): Promise<string[]> {
+  const { store, remote } = ctx;
+  const unmatched: string[] = [];
+  for (let i = 0; i < ids.length; i += 200) {
+    const chunk = ids.slice(i, i + 200);
+    const rs = await withRetry(() => remote.execute({
+      sql: `SELECT id, content_hash FROM sessions WHERE id IN (${chunk.map(() => '?').join(', ')})`, args: chunk,
+    }), remote.displayUrl, ctx.opts.retry, ctx.opts.signal);
+    const held = new Map(rs.rows.map((r) => [String(r[0]), String(r[1])]));
+    const matched = chunk.filter((id) => held.get(id) === byId.get(id)?.hash);
+    unmatched.push(...chunk.filter((id) => !matched.includes(id)));
+    store.transaction(() => {
+      for (const id of matched) {
+        const s = store.get(id);
+        if (s) putShape(store, id, fullShape(canonicalSession(s), MAX_FRAMES));
+      }
+    });
+    store.markSynced(REMOTE_TABLE, matched.map((id) => byId.get(id)!), Date.now());
+    for (const id of matched) byId.delete(id);
+    totals.reconciled += matched.length;
+  }
+  return unmatched;
+}
