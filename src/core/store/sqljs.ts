@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { createRequire } from 'node:module';
 import initSqlJs, { SqlJsStatic } from 'sql.js';
 
 let loading: Promise<SqlJsStatic> | undefined;
@@ -11,7 +12,8 @@ let loading: Promise<SqlJsStatic> | undefined;
 function wasmPath(): string {
   const beside = path.join(__dirname, 'sql-wasm.wasm');
   if (fs.existsSync(beside)) return beside;
-  return require.resolve('sql.js/dist/sql-wasm.wasm');
+  // createRequire keeps bundlers from trying to inline the path: in a bundle the file beside it is used.
+  return createRequire(__filename).resolve('sql.js/dist/sql-wasm.wasm');
 }
 
 /** Loads the SQLite WASM module once per process. */

@@ -1,0 +1,66 @@
+import * as fs from 'node:fs';
+import * as readline from 'node:readline';
+import type { SessionStore } from '../core/store/session-store';
+import { Session, parseSession, sessionToJson } from '../core/model';
+import { chooseForMutation, continueSession, iterateSessions, mutationRng } from '../core/generator';
+import { yieldToEventLoop } from '../core/metrics';
+import { CliError } from './open';
+
+const CHUNK = 1000;
+
+/** Adds `count` generated sessions, in transactions of a thousand. Returns how many were added. */
+export async function seedStore(store: SessionStore, count: number, days: number, seed: string): Promise<number> {
+  let chunk: Session[] = [];
+  let added = 0;
+  // Ids depend on the seed and on how many sessions the store had, so seeding twice adds new sessions.
+  const existing = store.count();
+  const idPrefix = existing === 0 ? 'gen' : `gen${existing}`;
+  for (const s of iterateSessions({ count, days, seed, idPrefix })) {
+    chunk.push(s);
+    if (chunk.length >= CHUNK) {
+      added += store.upsertMany(chunk);
+      chunk = [];
+      await yieldToEventLoop();
+    }
+  }
+  added += store.upsertMany(chunk);
+  return added;
+}
+
+/** Continues a deterministic fraction of the sessions (new events, files, notes). Returns how many changed. */
+export function mutateStore(store: SessionStore, fraction: number, seed: string, now = Date.now()): number {
+  const ids = store.rows('SELECT id FROM sessions ORDER BY id').map((r) => String(r[0]));
+  const chosen = [...chooseForMutation(ids, fraction, seed)];
+  return store.upsertMany(chosen.map((id) => continueSession(store.get(id)!, mutationRng(seed, id), now)));
+}
+
+/** Every session as canonical JSON, one a line, sorted by id. */
+export function exportStore(store: SessionStore, out: NodeJS.WritableStream): void {
+  for (const s of store.iterate()) out.write(`${sessionToJson(s)}\n`);
+}
+
+/**
+ * Reads sessions as JSON lines (the `export` format). Every line is checked before anything is written,
+ * so a malformed file changes nothing; the error names the line.
+ */
+export async function importLines(store: SessionStore, file: string): Promise<{ read: number; changed: number }> {
+  const input = file === '-' ? process.stdin : fs.createReadStream(file, 'utf8');
+  const lines = readline.createInterface({ input, crlfDelay: Infinity });
+  const sessions: Session[] = [];
+  let n = 0;
+  try {
+    for await (const line of lines) {
+      n++;
+      if (!line.trim()) continue;
+      try {
+        sessions.push(parseSession(JSON.parse(line)));
+      } catch (err) {
+        throw new CliError(`${file === '-' ? 'stdin' : file}, line ${n}: ${(err as Error).message}. Nothing was imported.`);
+      }
+    }
+  } catch (err) {
+    if (err instanceof CliError) throw err;
+    throw new CliError(`Cannot read ${file}: ${(err as Error).message}`);
+  }
+  return { read: sessions.length, changed: store.upsertMany(sessions) };
+}

@@ -1,0 +1,40 @@
+import type { SessionStore } from '../store/session-store';
+import type { Remote } from '../remote/connect';
+import { canonicalSession } from '../model';
+import { sessionHash } from '../hash';
+import { fullShape } from './delta';
+import { putShape } from './shapes';
+import { readRemoteSessions } from './remote-read';
+import { REMOTE_TABLE } from './optimized';
+import { yieldToEventLoop } from '../metrics';
+
+export interface PullReport {
+  remote: number;
+  added: number;
+  updated: number;
+  unchanged: number;
+}
+
+/**
+ * Rebuilds sessions from the remote into the store (a new machine, or a lost local store). A local
+ * session newer than the remote copy is kept. What arrives is recorded as synced, so it is not sent back.
+ */
+export async function pullRemote(store: SessionStore, remote: Remote): Promise<PullReport> {
+  const report: PullReport = { remote: 0, added: 0, updated: 0, unchanged: 0 };
+  const now = Date.now();
+  for await (const r of readRemoteSessions(remote)) {
+    report.remote++;
+    const existed = store.contentHash(r.session.id) !== undefined;
+    const changed = store.upsert(r.session);
+    if (changed) report[existed ? 'updated' : 'added']++;
+    else report.unchanged++;
+    const hash = sessionHash(r.session);
+    if (store.contentHash(r.session.id) === hash && hash === r.contentHash) {
+      putShape(store, r.session.id, fullShape(canonicalSession(r.session), r.frames));
+      store.markSynced(REMOTE_TABLE, [{ id: r.session.id, hash }], now);
+    }
+    if (report.remote % 200 === 0) await yieldToEventLoop();
+  }
+  await store.flush();
+  return report;
+}

@@ -1,0 +1,67 @@
+import type { Row } from '@libsql/client';
+import { Session, parseSession } from '../model';
+import { decodeFrames } from '../codec/frames';
+import { TimelineColumns, decodeTimeline } from '../codec/timeline';
+import type { Remote } from '../remote/connect';
+import { withRetry } from './retry';
+
+export interface RemoteSession {
+  session: Session;
+  contentHash: string;
+  frames: number;
+}
+
+const COLUMNS = 'id, workspace, branch, started_at, ended_at, active_ms, edits, chars_added, chars_removed, languages, ' +
+  'event_count, file_count, note_count, events, files, notes, content_hash, updated_at';
+
+/** Every session the remote holds, decoded, a page at a time (Turso fails responses over 10 MB). */
+export async function* readRemoteSessions(remote: Remote, pageSize = 200): AsyncGenerator<RemoteSession> {
+  let after = '';
+  for (;;) {
+    const rs = await withRetry(() => remote.execute({
+      sql: `SELECT ${COLUMNS} FROM sessions WHERE id > ? ORDER BY id LIMIT ?`, args: [after, pageSize],
+    }), remote.displayUrl);
+    for (const row of rs.rows) yield decodeRemoteRow(row);
+    if (rs.rows.length < pageSize) return;
+    after = String(rs.rows[rs.rows.length - 1][0]);
+  }
+}
+
+/** Naive-table sessions, for verifying the baseline strategy. */
+export async function* readNaiveSessions(remote: Remote, pageSize = 200): AsyncGenerator<Session> {
+  let after = '';
+  for (;;) {
+    const rs = await withRetry(() => remote.execute({
+      sql: 'SELECT id, body FROM sessions_naive WHERE id > ? ORDER BY id LIMIT ?', args: [after, pageSize],
+    }), remote.displayUrl);
+    for (const row of rs.rows) yield parseSession(JSON.parse(String(row[1])));
+    if (rs.rows.length < pageSize) return;
+    after = String(rs.rows[rs.rows.length - 1][0]);
+  }
+}
+
+export class RemoteRecordError extends Error {}
+
+export function decodeRemoteRow(row: Row): RemoteSession {
+  const id = String(row[0]);
+  const what = (col: string) => `Remote session ${id}, column ${col}`;
+  try {
+    const timeline = decodeFrames(row[13] as ArrayBuffer | null, what('events'));
+    const events = timeline.flatMap((cols) => decodeTimeline(cols as TimelineColumns, what('events')));
+    const files = decodeFrames(row[14] as ArrayBuffer | null, what('files')).flat() as string[];
+    const notes = decodeFrames(row[15] as ArrayBuffer | null, what('notes')).flat() as Session['notes'];
+    if (events.length !== Number(row[10]) || files.length !== Number(row[11]) || notes.length !== Number(row[12])) {
+      throw new RemoteRecordError(`Remote session ${id}: counts do not match its data (a partial write?)`);
+    }
+    const session = parseSession({
+      id, workspace: row[1], branch: row[2], startedAt: row[3], endedAt: row[4], activeMs: row[5], files,
+      languages: JSON.parse(String(row[9])), edits: row[6], charsAdded: row[7], charsRemoved: row[8], events, notes,
+      updatedAt: row[17],
+    });
+    return { session, contentHash: String(row[16]), frames: timeline.length };
+  } catch (err) {
+    if (err instanceof RemoteRecordError) throw err;
+    throw new RemoteRecordError((err as Error).message.startsWith('Remote session') ? (err as Error).message :
+      `Remote session ${id} cannot be decoded: ${(err as Error).message}`);
+  }
+}
