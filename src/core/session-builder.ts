@@ -1,0 +1,229 @@
+// Turns a stream of editor activity into Session records for one workspace. Pure logic: the VS Code adapter
+// (src/recorder.ts) feeds it activities and timestamps, so everything here runs and is tested in plain Node.
+import { createHash } from 'node:crypto';
+import * as path from 'node:path';
+import picomatch from 'picomatch';
+import { canonicalSession, type EventKind, type Session, type SessionEvent } from './model';
+
+export interface Activity {
+  kind: EventKind;
+  /** Already privacy-transformed path (see applyPathPrivacy); absent when the mode is 'none'. */
+  file?: string;
+  language?: string;
+  added?: number;
+  removed?: number;
+  detail?: string;
+}
+
+export interface SessionBuilderOptions {
+  workspace: string;
+  /** Read when a session starts, and again while the session's branch is still unknown. */
+  branch: () => string | null;
+  /** Inactivity after which the open session ends. Default 15 min. */
+  idleTimeoutMs?: number;
+  newId: () => string;
+  /** Cap on events per session, so one record stays far below remote value limits. Default 10,000. */
+  maxEvents?: number;
+  /** A gap between activities counts as active time only when shorter than this. Default 2 min. */
+  activityWindowMs?: number;
+  /** Edits to the same file closer than this merge into one burst event. Default 2 s. */
+  coalesceMs?: number;
+}
+
+export const DEFAULT_IDLE_TIMEOUT_MS = 15 * 60_000;
+const DEFAULT_ACTIVITY_WINDOW_MS = 2 * 60_000;
+const DEFAULT_COALESCE_MS = 2_000;
+const DEFAULT_MAX_EVENTS = 10_000;
+const MAX_DETAIL_CHARS = 200;
+const MAX_NOTE_CHARS = 10_000;
+
+/** Focus and blur only describe the window; they never start a session by themselves. */
+const PASSIVE_KINDS: ReadonlySet<EventKind> = new Set(['focus', 'blur']);
+
+interface OpenSession {
+  s: Session;
+  /** Time of the last activity (clamped so events stay in time order even if the clock steps back). */
+  lastAt: number;
+  /** The gap after a blur is time away from the editor, not active time. */
+  afterBlur: boolean;
+  /** Time of the last keystroke of the open edit burst, if the last event is an edit. */
+  burstAt: number | undefined;
+  fileIndex: Map<string, number>;
+}
+
+const count = (v: number | undefined): number => (v !== undefined && Number.isFinite(v) && v > 0 ? Math.trunc(v) : 0);
+
+export class SessionBuilder {
+  private open: OpenSession | undefined;
+  private readonly idleTimeoutMs: number;
+  private readonly activityWindowMs: number;
+  private readonly coalesceMs: number;
+  private readonly maxEvents: number;
+
+  constructor(private readonly opts: SessionBuilderOptions) {
+    this.idleTimeoutMs = opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+    this.activityWindowMs = opts.activityWindowMs ?? DEFAULT_ACTIVITY_WINDOW_MS;
+    this.coalesceMs = opts.coalesceMs ?? DEFAULT_COALESCE_MS;
+    this.maxEvents = opts.maxEvents ?? DEFAULT_MAX_EVENTS;
+  }
+
+  get workspace(): string {
+    return this.opts.workspace;
+  }
+
+  /**
+   * Records one activity; returns a snapshot of the updated session, or undefined if the activity was ignored.
+   * An idle session is silently replaced by a new one: call expire() first to get its final snapshot.
+   */
+  record(a: Activity, now: number): Session | undefined {
+    if (a.kind === 'note') return this.addNote(a.detail ?? '', now);
+    if (a.kind === 'edit' && count(a.added) === 0 && count(a.removed) === 0) return undefined;
+    this.expire(now);
+    if (!this.open && PASSIVE_KINDS.has(a.kind)) return undefined;
+    const st = this.open ?? this.start(now);
+    const t = this.advance(st, now, a.kind);
+    const file = a.file === undefined ? undefined : fileIndex(st, a.file);
+    if (a.kind === 'edit') {
+      this.edit(st, a, file, t);
+    } else {
+      st.burstAt = undefined;
+      this.push(st, { t, kind: a.kind, file, detail: a.detail?.slice(0, MAX_DETAIL_CHARS) });
+    }
+    return this.touch(st, t);
+  }
+
+  /** Adds a note (the "Add Note" command); starts a session if none is open. Blank text is ignored. */
+  addNote(text: string, now: number): Session | undefined {
+    const trimmed = text.trim().slice(0, MAX_NOTE_CHARS);
+    if (trimmed === '') return undefined;
+    this.expire(now);
+    const st = this.open ?? this.start(now);
+    const t = this.advance(st, now, 'note');
+    st.burstAt = undefined;
+    st.s.notes.push({ at: t, text: trimmed });
+    this.push(st, { t, kind: 'note' });
+    return this.touch(st, t);
+  }
+
+  /** Closes the open session if it has been idle for idleTimeoutMs; returns its final snapshot. */
+  expire(now: number): Session | undefined {
+    if (!this.open || now - this.open.lastAt < this.idleTimeoutMs) return undefined;
+    return this.end(now);
+  }
+
+  /** Closes the open session (window close, idle); returns its final snapshot. It ends at its last activity. */
+  end(_now: number): Session | undefined {
+    const st = this.open;
+    this.open = undefined;
+    return st && snapshot(st.s);
+  }
+
+  /** When the open session will count as idle (ms epoch), so the adapter can arm a timer. */
+  idleDeadline(): number | undefined {
+    return this.open && this.open.lastAt + this.idleTimeoutMs;
+  }
+
+  current(): Session | undefined {
+    return this.open && snapshot(this.open.s);
+  }
+
+  private start(now: number): OpenSession {
+    const t = Math.floor(now);
+    const s: Session = {
+      id: this.opts.newId(), workspace: this.opts.workspace, branch: this.opts.branch(),
+      startedAt: t, endedAt: t, activeMs: 0, files: [], languages: {}, edits: 0, charsAdded: 0, charsRemoved: 0,
+      events: [], notes: [], updatedAt: t,
+    };
+    this.open = { s, lastAt: t, afterBlur: false, burstAt: undefined, fileIndex: new Map() };
+    return this.open;
+  }
+
+  /** Moves the session clock to `now` and returns the event time; short gaps count as active time. */
+  private advance(st: OpenSession, now: number, kind: EventKind): number {
+    const t = Math.max(Math.floor(now), st.lastAt);
+    const gap = t - st.lastAt;
+    if (!st.afterBlur && gap < this.activityWindowMs) st.s.activeMs += gap;
+    st.afterBlur = kind === 'blur';
+    st.lastAt = t;
+    return t;
+  }
+
+  private edit(st: OpenSession, a: Activity, file: number | undefined, t: number): void {
+    const added = count(a.added);
+    const removed = count(a.removed);
+    st.s.charsAdded += added;
+    st.s.charsRemoved += removed;
+    const last = st.s.events[st.s.events.length - 1];
+    const inBurst = last?.kind === 'edit' && last.file === file && st.burstAt !== undefined &&
+      t - st.burstAt <= this.coalesceMs;
+    st.burstAt = t;
+    if (inBurst && last) {
+      last.added = (last.added ?? 0) + added;
+      last.removed = (last.removed ?? 0) + removed;
+      return;
+    }
+    st.s.edits += 1;
+    if (a.language) st.s.languages[a.language] = (st.s.languages[a.language] ?? 0) + 1;
+    this.push(st, { t, kind: 'edit', file, added, removed });
+  }
+
+  /** Past maxEvents the timeline stops growing, but totals and active time keep counting. */
+  private push(st: OpenSession, e: SessionEvent): void {
+    if (st.s.events.length < this.maxEvents) st.s.events.push(e);
+  }
+
+  private touch(st: OpenSession, t: number): Session {
+    st.s.endedAt = t;
+    st.s.updatedAt = t;
+    if (st.s.branch === null) st.s.branch = this.opts.branch();
+    return snapshot(st.s);
+  }
+}
+
+function fileIndex(st: OpenSession, file: string): number {
+  let i = st.fileIndex.get(file);
+  if (i === undefined) {
+    i = st.s.files.push(file) - 1;
+    st.fileIndex.set(file, i);
+  }
+  return i;
+}
+
+/** A deep copy (canonicalSession copies events, notes and languages; files is copied here). */
+function snapshot(s: Session): Session {
+  return canonicalSession({ ...s, files: s.files.slice() });
+}
+
+export type PathPrivacyMode = 'relative' | 'hashed' | 'none';
+
+/** Windows paths (drive letter or UNC) need win32 path rules even when this code runs elsewhere (tests). */
+function pathApi(p: string): path.PlatformPath {
+  return /^[a-zA-Z]:[\\/]|^\\\\/.test(p) ? path.win32 : path.posix;
+}
+
+function relativeToWorkspace(absPath: string, workspaceRoot: string): string {
+  const api = pathApi(workspaceRoot);
+  const rel = api.relative(workspaceRoot, absPath);
+  // Outside the workspace (or another drive): keep only the base name, never a path from the user's disk.
+  if (rel === '' || rel.startsWith('..') || api.isAbsolute(rel)) return api.basename(absPath);
+  return rel.split(api.sep).join('/');
+}
+
+/** What the recorder stores for a file path, according to the user's privacy setting. */
+export function applyPathPrivacy(absPath: string, workspaceRoot: string, mode: PathPrivacyMode): string | undefined {
+  if (mode === 'none') return undefined;
+  const rel = relativeToWorkspace(absPath, workspaceRoot);
+  if (mode === 'relative') return rel;
+  // Stable across machines and sessions (same file, same name), while the extension still shows the file type.
+  const hash = createHash('sha256').update(rel).digest('hex').slice(0, 8);
+  return hash + path.posix.extname(rel);
+}
+
+/** True when the workspace's name or its path matches one of the user's exclusion globs. */
+export function isWorkspaceExcluded(workspaceName: string, workspacePath: string, globs: string[]): boolean {
+  const patterns = globs.map((g) => g.trim()).filter((g) => g !== '');
+  if (patterns.length === 0) return false;
+  const isMatch = picomatch(patterns, { dot: true });
+  const posixPath = workspacePath.replace(/\\/g, '/').replace(/\/+$/, '');
+  return isMatch(workspaceName) || (posixPath !== '' && isMatch(posixPath));
+}
