@@ -17,6 +17,9 @@ export interface RemoteTarget {
   authToken?: string;
 }
 
+/** @libsql/client has no request timeout: a stalled server would hang a sync forever without this. */
+export const REQUEST_TIMEOUT_MS = 30_000;
+
 export function newMeter(): RemoteMeter {
   return { bytesSent: 0, bytesReceived: 0, roundTrips: 0, rowsRead: 0, rowsWritten: 0 };
 }
@@ -30,7 +33,7 @@ export class Remote {
   readonly isFile: boolean;
   private readonly client: Client;
 
-  constructor(readonly target: RemoteTarget) {
+  constructor(readonly target: RemoteTarget, private readonly timeoutMs = REQUEST_TIMEOUT_MS) {
     this.isFile = target.url.startsWith('file:');
     this.client = createClient({
       url: target.url,
@@ -75,11 +78,18 @@ export class Remote {
     let headerBytes = `${req.method} ${new URL(req.url).pathname} HTTP/1.1\r\n`.length + 2;
     req.headers.forEach((v, k) => { headerBytes += k.length + v.length + 4; });
     this.meter.bytesSent += headerBytes + body;
-    const resp = await fetch(req);
-    const text = await resp.text();
+    const signal = AbortSignal.any([req.signal, AbortSignal.timeout(this.timeoutMs)]);
+    const resp = await fetch(req, { signal });
+    let text = await resp.text();
     this.meter.bytesReceived += text.length;
     if (resp.ok) this.addServerCounters(text);
-    return new Response(text, { status: resp.status, statusText: resp.statusText, headers: resp.headers });
+    const headers = new Headers(resp.headers);
+    if (resp.status === 429 && resp.headers.get('retry-after')) {
+      // The client's error carries a plain-text body but no headers: pass Retry-After on in the body.
+      text = `rate limited; retry-after: ${resp.headers.get('retry-after')}`;
+      headers.set('content-type', 'text/plain');
+    }
+    return new Response(text, { status: resp.status, statusText: resp.statusText, headers });
   }
 
   /** Hrana responses carry rows_read / rows_written per statement; @libsql/client drops them, so read them here. */

@@ -23,8 +23,9 @@ function chain(err: unknown): { text: string; codes: string[] } {
   const codes: string[] = [];
   let e: unknown = err;
   for (let depth = 0; e && depth < 6; depth++) {
-    const x = e as { message?: string; code?: string; extendedCode?: string; cause?: unknown };
+    const x = e as { message?: string; name?: string; code?: string; extendedCode?: string; cause?: unknown };
     if (x.message) parts.push(x.message);
+    if (x.name && x.name !== 'Error') parts.push(x.name);
     if (typeof x.code === 'string') codes.push(x.code);
     if (typeof x.extendedCode === 'string') codes.push(x.extendedCode);
     e = x.cause;
@@ -62,6 +63,10 @@ export function classifyRemoteError(err: unknown, url: string): ClassifiedError 
   if (has('URL_INVALID', 'URL_SCHEME_NOT_SUPPORTED', 'URL_PARAM_NOT_SUPPORTED', 'ERR_INVALID_URL')) {
     return { problem: 'url', retryable: false, message:
       `"${url}" is not a database URL Session Sync can use. Use libsql://, https://, http:// or file: URLs.` };
+  }
+  if (/TimeoutError|timed out|aborted due to timeout/i.test(text) || (err as Error)?.name === 'TimeoutError') {
+    return { problem: 'timeout', retryable: true, message:
+      `The database at ${url} did not answer in time; Session Sync will retry.` };
   }
   if (has(...NETWORK_CODES) || /fetch failed|socket hang up|network|connect|other side closed|terminated/i.test(text)) {
     return { problem: 'network', retryable: true, message:
