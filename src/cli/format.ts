@@ -1,15 +1,7 @@
+import { formatBytes, savingPercent } from '../core/format';
 import type { SyncReport } from '../core/sync/engine';
 import type { VerifyReport } from '../core/sync/verify';
 
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
-  return `${(n / 1024 / 1024).toFixed(2)} MB`;
-}
-
-export function savingPercent(raw: number, sent: number): string {
-  return raw > 0 ? `${Math.round((1 - sent / raw) * 100)}%` : '-';
-}
 
 export function formatSyncReport(r: SyncReport): string {
   const head = r.result === 'ok' ? 'Synced' : r.result === 'cancelled' ? 'Sync cancelled' : 'Sync failed';

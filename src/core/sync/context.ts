@@ -2,7 +2,7 @@ import type { SessionStore } from '../store/session-store';
 import type { Remote } from '../remote/connect';
 import { ensureRemoteSchema } from '../remote/schema';
 import { PhaseTimer } from '../metrics';
-import { DEFAULT_RETRY, RetryPolicy } from './retry';
+import { DEFAULT_RETRY, RetryPolicy, withRetry } from './retry';
 import { SyncError } from '../remote/errors';
 
 export type Strategy = 'optimized' | 'naive';
@@ -72,7 +72,8 @@ export class SyncContext {
   }
 
   ensureRemoteSchema(): Promise<void> {
-    return this.timer.time('schema', () => ensureRemoteSchema(this.remote));
+    return this.timer.time('schema', () => withRetry(() => ensureRemoteSchema(this.remote), this.remote.displayUrl,
+      this.opts.retry, this.opts.signal));
   }
 
   /** Runs `op`; if the remote lost its tables (a new or wiped database), creates them and tries once more. */

@@ -1,6 +1,6 @@
 import type { SessionStore } from '../store/session-store';
 import type { Remote } from '../remote/connect';
-import { SyncError } from '../remote/errors';
+import { RemoteProblem, SyncError, classifyRemoteError } from '../remote/errors';
 import { recordRun, SyncRun } from './history';
 import { DEFAULT_SYNC_OPTIONS, newTotals, Strategy, SyncContext, SyncOptions } from './context';
 import { CancelledError } from './retry';
@@ -29,6 +29,8 @@ export interface SyncReport {
   phases: Record<string, number>;
   remote: string;
   error: string | null;
+  /** What kind of problem stopped the run, when it failed on the remote (drives "offline" in the editor). */
+  problem: RemoteProblem | null;
 }
 
 /** Runs one sync and records it in `sync_runs`; never throws for a remote problem: see `result` and `error`. */
@@ -39,13 +41,18 @@ export async function runSync(store: SessionStore, remote: Remote, options: Part
   const startedAt = Date.now();
   const start = performance.now();
   const before = { ...remote.meter };
+  if (opts.strategy === 'optimized') forgetOtherRemote(store, remote);
   let result: SyncReport['result'] = 'ok';
   let error: string | null = null;
+  let problem: RemoteProblem | null = null;
   try {
     await (opts.strategy === 'naive' ? syncNaive(ctx, totals) : syncOptimized(ctx, totals));
   } catch (err) {
     result = err instanceof CancelledError ? 'cancelled' : 'failed';
-    error = err instanceof SyncError || err instanceof CancelledError ? err.message : describe(err);
+    const classified = err instanceof SyncError ? err.classified :
+      err instanceof CancelledError ? null : classifyRemoteError(err, remote.displayUrl);
+    error = classified?.message ?? (err as Error).message;
+    problem = classified?.problem ?? null;
     ctx.log(`Sync ${result}: ${error}`);
   }
   const durationMs = Math.round(performance.now() - start);
@@ -57,7 +64,7 @@ export async function runSync(store: SessionStore, remote: Remote, options: Part
     rowsWritten: remote.isFile ? null : m.rowsWritten - before.rowsWritten,
     rowsRead: remote.isFile ? null : m.rowsRead - before.rowsRead,
     durationMs, resumed: totals.resumed, reconciled: totals.reconciled, phases: ctx.timer.rounded(),
-    remote: remote.displayUrl, error,
+    remote: remote.displayUrl, error, problem,
   };
   const run: SyncRun = { startedAt, endedAt: Date.now(), strategy: report.strategy, remote: report.remote, result,
     sent: report.sent, skipped: report.skipped, batches: report.batches, bytesRaw: report.bytesRaw,
@@ -68,7 +75,13 @@ export async function runSync(store: SessionStore, remote: Remote, options: Part
   return report;
 }
 
-function describe(err: unknown): string {
-  const e = err as Error;
-  return e?.message ? e.message.split('\n')[0] : String(err);
+/**
+ * sync_status says what "the remote" holds; when the user points Session Sync at another database, that
+ * knowledge is void and every session must go to the new one.
+ */
+function forgetOtherRemote(store: SessionStore, remote: Remote): void {
+  const key = 'sync-remote';
+  if (store.getMeta(key) === remote.displayUrl) return;
+  if (store.getMeta(key) !== undefined) store.clearSyncState();
+  store.setMeta(key, remote.displayUrl);
 }

@@ -1,0 +1,175 @@
+import * as vscode from 'vscode';
+import type { SharedStore } from './core/store/shared-store';
+import { Remote } from './core/remote/connect';
+import { resolveRemoteTarget } from './core/remote/target';
+import { runSync, SyncReport } from './core/sync/engine';
+import type { SyncProgress } from './core/sync/context';
+import { checkpointProgress } from './core/sync/checkpoint';
+import { REMOTE_TABLE } from './core/sync/optimized';
+import { listRuns } from './core/sync/history';
+import type { Settings } from './settings';
+import type { TokenStore } from './secrets';
+
+export type SyncStateKind = 'idle' | 'syncing' | 'paused' | 'offline' | 'error' | 'guest';
+
+export interface SyncState {
+  kind: SyncStateKind;
+  pending: number;
+  progress?: SyncProgress;
+  last?: SyncReport;
+  lastAt?: number;
+  error?: string;
+}
+
+/** Problems that a later attempt may get past without the user doing anything. */
+const TRANSIENT = new Set(['network', 'server', 'rate-limited', 'timeout']);
+const MAX_BACKOFF_MS = 10 * 60_000;
+
+/**
+ * Runs syncs for the editor: one at a time, on demand or every interval when something changed, backing
+ * off while the remote cannot be reached. Publishes its state for the status bar and the history view.
+ */
+export class SyncController implements vscode.Disposable {
+  private readonly emitter = new vscode.EventEmitter<SyncState>();
+  readonly onDidChangeState = this.emitter.event;
+  private state: SyncState = { kind: 'idle', pending: 0 };
+  private running: Promise<SyncReport | undefined> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private paused = false;
+  private failures = 0;
+  private nextAutoAt = 0;
+
+  constructor(
+    private readonly shared: SharedStore,
+    private readonly settings: () => Settings,
+    private readonly tokens: TokenStore,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    this.paused = !settings().autoSync;
+    this.refresh();
+  }
+
+  get current(): SyncState {
+    return this.state;
+  }
+
+  /** The remote URL in use: the setting, or the embedded local database beside the store. */
+  remoteUrl(): string {
+    return resolveRemoteTarget(this.shared.dir, this.settings().remoteUrl, undefined).url;
+  }
+
+  async openRemote(): Promise<Remote> {
+    const target = resolveRemoteTarget(this.shared.dir, this.settings().remoteUrl, await this.tokens.get());
+    return new Remote(target);
+  }
+
+  /** Starts (or restarts after a settings change) the auto-sync timer. */
+  schedule(): void {
+    clearInterval(this.timer);
+    this.timer = setInterval(() => void this.autoTick(), this.settings().intervalSeconds * 1000);
+  }
+
+  setPaused(paused: boolean): void {
+    this.paused = paused;
+    this.refresh();
+  }
+
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  /** One sync now; a second request while one runs waits for it. */
+  syncNow(token?: vscode.CancellationToken, onProgress?: (p: SyncProgress) => void): Promise<SyncReport | undefined> {
+    this.running ??= this.run(token, onProgress).finally(() => { this.running = undefined; });
+    return this.running;
+  }
+
+  private async autoTick(): Promise<void> {
+    if (this.paused || this.running || Date.now() < this.nextAutoAt) return;
+    const store = this.shared.owned;
+    if (!store) return this.refresh();
+    const hasWork = store.pendingCount(REMOTE_TABLE) > 0 || checkpointProgress(store.dir) !== null;
+    if (hasWork) await this.syncNow();
+    else this.refresh();
+  }
+
+  private async run(token?: vscode.CancellationToken, onProgress?: (p: SyncProgress) => void): Promise<SyncReport | undefined> {
+    const store = this.shared.owned;
+    if (!store) {
+      await this.shared.requestSync();
+      this.log.info('Another VS Code window owns the session store; asked it to sync.');
+      return undefined;
+    }
+    const abort = new AbortController();
+    const sub = token?.onCancellationRequested(() => abort.abort());
+    let remote: Remote;
+    try {
+      remote = await this.openRemote();
+    } catch (err) {
+      this.publish({ kind: 'error', pending: store.pendingCount(REMOTE_TABLE), error: (err as Error).message });
+      sub?.dispose();
+      return undefined;
+    }
+    this.publish({ ...this.state, kind: 'syncing', progress: undefined });
+    const s = this.settings();
+    try {
+      const report = await runSync(store, remote, {
+        batchSize: s.batchSize, concurrency: s.concurrency, signal: abort.signal,
+        log: (m) => this.log.info(m),
+        onProgress: (p) => {
+          onProgress?.(p);
+          this.publish({ ...this.state, kind: 'syncing', progress: p });
+        },
+      });
+      this.afterRun(report);
+      return report;
+    } finally {
+      sub?.dispose();
+      remote.close();
+    }
+  }
+
+  private afterRun(r: SyncReport): void {
+    this.log.info(`Sync ${r.result}: sent ${r.sent}, unchanged ${r.skipped}, ${r.batches} batches, ` +
+      `${r.bytesRaw} bytes of records as ${r.bytesSent} bytes sent, ${r.roundTrips} round trips, ${r.durationMs} ms` +
+      (r.error ? `; ${r.error}` : ''));
+    if (r.result === 'ok' || r.result === 'cancelled') {
+      this.failures = 0;
+      this.nextAutoAt = 0;
+    } else {
+      this.failures++;
+      const base = this.settings().intervalSeconds * 1000;
+      this.nextAutoAt = Date.now() + Math.min(MAX_BACKOFF_MS, base * 2 ** Math.min(this.failures, 10));
+    }
+    const transient = r.problem !== null && TRANSIENT.has(r.problem);
+    this.refresh(r.result === 'failed' ? (transient ? 'offline' : 'error') : 'idle', r);
+  }
+
+  /**
+   * Recomputes and publishes the state. `outcome` is what the last run ended in; a problem (offline,
+   * error) stays shown until a later run succeeds.
+   */
+  refresh(outcome?: SyncStateKind, last?: SyncReport): void {
+    const store = this.shared.owned;
+    const sticky = outcome ?? (this.state.kind === 'offline' || this.state.kind === 'error' ? this.state.kind : 'idle');
+    const kind: SyncStateKind = !store ? 'guest' : this.running && !outcome ? 'syncing' : this.paused ? 'paused' : sticky;
+    this.publish({
+      kind,
+      pending: store ? store.pendingCount(REMOTE_TABLE) : 0,
+      progress: kind === 'syncing' ? this.state.progress : undefined,
+      last: last ?? this.state.last,
+      lastAt: store ? listRuns(store, 1)[0]?.startedAt : this.state.lastAt,
+      error: sticky === 'idle' ? undefined : last?.error ?? this.state.error,
+    });
+  }
+
+  private publish(state: SyncState): void {
+    this.state = state;
+    this.emitter.fire(state);
+  }
+
+  dispose(): void {
+    clearInterval(this.timer);
+    this.emitter.dispose();
+  }
+}
