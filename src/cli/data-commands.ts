@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as readline from 'node:readline';
 import type { SessionStore } from '../core/store/session-store';
-import { Session, parseSession, sessionToJson } from '../core/model';
+import { Session, parseSession } from '../core/model';
 import { chooseForMutation, continueSession, iterateSessions, mutationRng } from '../core/generator';
 import { yieldToEventLoop } from '../core/metrics';
 import { CliError } from './open';
@@ -36,7 +36,8 @@ export function mutateStore(store: SessionStore, fraction: number, seed: string,
 
 /** Every session as canonical JSON, one a line, sorted by id. */
 export function exportStore(store: SessionStore, out: NodeJS.WritableStream): void {
-  for (const s of store.iterate()) out.write(`${sessionToJson(s)}\n`);
+  // The store keeps canonical JSON already: print it as it is.
+  for (const [, json] of store.iterateJson()) out.write(`${json}\n`);
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { InValue } from '@libsql/client';
-import { Session, canonicalSession, sessionToJson } from '../model';
+import type { Session } from '../model';
 import { hashText } from '../hash';
 import { encodeFrame } from '../codec/frames';
 import { encodeTimeline } from '../codec/timeline';
@@ -75,9 +75,11 @@ export function fullShape(s: Session, frames: number): Shape {
 const frameOrNull = (items: unknown[], encode: (x: unknown[]) => unknown): Uint8Array | null =>
   items.length === 0 ? null : encodeFrame(encode(items));
 
-export function planWrite(session: Session, hash: string, shape: Shape | undefined): RecordWrite {
-  const s = canonicalSession(session);
-  const rawBytes = Buffer.byteLength(sessionToJson(s));
+/**
+ * How to bring the remote copy of `s` up to date. `s` must be in canonical form (as the store returns it)
+ * and `rawBytes` is the size of its canonical JSON.
+ */
+export function planWrite(s: Session, hash: string, shape: Shape | undefined, rawBytes: number): RecordWrite {
   if (shape && canAppend(s, shape)) return appendWrite(s, hash, shape, rawBytes);
   return fullWrite(s, hash, rawBytes);
 }

@@ -1,4 +1,4 @@
-import { sessionToJson } from '../model';
+import type { Session } from '../model';
 import { SyncContext, SyncTotals } from './context';
 import { withRetry } from './retry';
 
@@ -20,12 +20,12 @@ export async function syncNaive(ctx: SyncContext, totals: SyncTotals): Promise<v
     totals.batches++;
     ctx.progress(totals);
   };
-  for (const s of store.iterate(opts.batchSize)) {
+  for (const [id, json] of store.iterateJson(opts.batchSize)) {
     if (ctx.stopped) break;
-    const json = timer.timeSync('encode', () => sessionToJson(s));
+    const updatedAt = timer.timeSync('encode', () => (JSON.parse(json) as Session).updatedAt);
     totals.bytesRaw += Buffer.byteLength(json);
     page.push({ sql: 'INSERT OR REPLACE INTO sessions_naive (id, body, updated_at) VALUES (?, ?, ?)',
-      args: [s.id, json, s.updatedAt] });
+      args: [id, json, updatedAt] });
     if (page.length >= opts.batchSize) await flush();
   }
   if (!ctx.stopped) await flush();

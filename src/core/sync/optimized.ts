@@ -5,7 +5,7 @@ import type { PendingRecord } from '../store/session-store';
 import { yieldToEventLoop } from '../metrics';
 import { CheckpointBatch, CheckpointWriter, loadCheckpoint } from './checkpoint';
 import { MAX_FRAMES, RecordWrite, fullShape, fullUpsert, planWrite } from './delta';
-import { canonicalSession } from '../model';
+import { canonicalSession, Session } from '../model';
 import { dropShape, getShape, putShape } from './shapes';
 import { CancelledError, withRetry } from './retry';
 import { SyncContext, SyncTotals } from './context';
@@ -123,15 +123,13 @@ async function uploadAll(ctx: SyncContext, writer: CheckpointWriter, batches: Ch
 
 async function uploadBatch(ctx: SyncContext, batch: CheckpointBatch, byId: Map<string, PendingRecord>,
   totals: SyncTotals): Promise<string[]> {
-  const { store, timer } = ctx;
-  await yieldToEventLoop();
-  const ids = batch.recordIds.filter((id) => byId.has(id) && store.contentHash(id) !== undefined);
-  const writes = timer.timeSync('encode', () => ids.map((id) =>
-    planWrite(store.get(id)!, store.contentHash(id)!, getShape(store, id))));
+  const { store } = ctx;
+  const ids = batch.recordIds.filter((id) => byId.has(id));
+  const writes = await encodeSliced(ctx, ids);
   const { stmts, appendAt } = statements(batch.batchId, writes);
   let results: ResultSet[];
   try {
-    results = await timer.time('upload', () => ctx.withSchema(() => withRetry(() => ctx.remote.batch(stmts),
+    results = await ctx.timer.time('upload', () => ctx.withSchema(() => withRetry(() => ctx.remote.batch(stmts),
       ctx.remote.displayUrl, ctx.opts.retry, ctx.opts.signal, (c, n, ms) =>
         ctx.log(`Batch ${batch.batchId.slice(0, 8)}: ${c.message} (attempt ${n}, next in ${ms} ms)`))));
   } catch (err) {
@@ -157,6 +155,29 @@ async function uploadBatch(ctx: SyncContext, batch: CheckpointBatch, byId: Map<s
   totals.bytesRaw += committed.reduce((n, w) => n + w.rawBytes, 0);
   totals.batches++;
   return redo;
+}
+
+/** Longest stretch of encoding between two yields, so the shared extension host stays responsive. */
+const SLICE_MS = 12;
+
+/** Encodes the batch's records, yielding to the event loop every few milliseconds. */
+async function encodeSliced(ctx: SyncContext, ids: string[]): Promise<RecordWrite[]> {
+  const { store, timer } = ctx;
+  const writes: RecordWrite[] = [];
+  let sliceStart = performance.now();
+  for (const id of ids) {
+    const json = store.getJson(id);
+    if (json === undefined) continue;
+    writes.push(planWrite(JSON.parse(json) as Session, store.contentHash(id)!, getShape(store, id), Buffer.byteLength(json)));
+    const now = performance.now();
+    if (now - sliceStart > SLICE_MS) {
+      timer.add('encode', now - sliceStart);
+      await yieldToEventLoop();
+      sliceStart = performance.now();
+    }
+  }
+  timer.add('encode', performance.now() - sliceStart);
+  return writes;
 }
 
 /** The batch's statements: its ledger row first, then one multi-row upsert, then one UPDATE per append. */
