@@ -5,6 +5,8 @@ import { pullRemote } from './core/sync/pull';
 import { statusOf, formatStatus } from './core/status';
 import { CancelledError } from './core/sync/retry';
 import { StoreBusyError } from './core/store/owner-lock';
+import { StoreCorruptError } from './core/store/session-store';
+import { StoreVersionError } from './core/store/schema';
 import { RemoteUrlError } from './core/remote/target';
 import { SyncError } from './core/remote/errors';
 import { CliError, openForRead, openForWrite, openRemote, print, withStore } from './cli/open';
@@ -142,7 +144,8 @@ function reportError(err: unknown): number {
     return EXIT_USAGE;
   }
   const known = err instanceof CliError || err instanceof StoreBusyError || err instanceof RemoteUrlError ||
-    err instanceof SyncError || err instanceof CancelledError;
+    err instanceof SyncError || err instanceof CancelledError || err instanceof StoreCorruptError ||
+    err instanceof StoreVersionError;
   const message = (err as Error)?.message ?? String(err);
   process.stderr.write(`session-sync: ${known ? message : `unexpected error: ${message.split('\n')[0]}`}\n`);
   if (!known && process.env.SESSION_SYNC_DEBUG) process.stderr.write(`${(err as Error).stack}\n`);

@@ -34,7 +34,7 @@ export async function openForRead(dir: string): Promise<OpenStore> {
   if (!fs.existsSync(path.join(dir, STORE_FILE))) {
     throw new CliError(`No session store in ${path.resolve(dir)} (run \`session-sync seed --store ${dir} --count 100\` to make one).`);
   }
-  const { store } = await SessionStore.open(dir);
+  const { store } = await SessionStore.open(dir, { readOnly: true });
   return { store, close: async () => { await store.close(); } };
 }
 

@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as lockfile from 'proper-lockfile';
 
@@ -24,31 +25,64 @@ export function lockTarget(dir: string): string {
   return path.join(dir, 'owner');
 }
 
+/** proper-lockfile's lock folder; we leave the owner's pid in it so a dead owner is noticed at once. */
+const lockDir = (target: string) => `${target}.lock`;
+const ownerFile = (target: string) => path.join(lockDir(target), 'owner.json');
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * A lock whose owner ran on this machine and no longer exists (killed, crashed) is removed at once,
+ * rather than after the stale time, so a command after a crash does not wait.
+ */
+function removeIfOwnerDead(target: string): boolean {
+  try {
+    const owner = JSON.parse(fs.readFileSync(ownerFile(target), 'utf8')) as { pid: number; host: string };
+    if (owner.host !== os.hostname() || isAlive(owner.pid)) return false;
+    fs.rmSync(lockDir(target), { recursive: true, force: true });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Takes the lock, waiting up to `waitMs`; throws StoreBusyError when another live process holds it. */
 export async function acquireOwnerLock(dir: string, waitMs = 0, onLost?: (err: Error) => void): Promise<OwnerLock> {
   const target = lockTarget(dir);
   const state = { compromised: false };
-  const retries = waitMs > 0 ? { retries: Math.ceil(waitMs / 250), minTimeout: 250, maxTimeout: 250, factor: 1 } : 0;
+  const deadline = Date.now() + waitMs;
   let release: () => Promise<void>;
-  try {
-    release = await lockfile.lock(target, {
-      realpath: false,
-      stale: STALE_MS,
-      update: UPDATE_MS,
-      retries,
-      onCompromised: (err) => {
-        state.compromised = true;
-        onLost?.(err);
-      },
-    });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ELOCKED') {
-      throw new StoreBusyError(
-        `The session store in ${dir} is in use by another process (a VS Code window or another session-sync command). ` +
-        'Wait for it to finish, or close it, and try again.');
+  for (;;) {
+    removeIfOwnerDead(target);
+    try {
+      release = await lockfile.lock(target, {
+        realpath: false,
+        stale: STALE_MS,
+        update: UPDATE_MS,
+        onCompromised: (err) => {
+          state.compromised = true;
+          onLost?.(err);
+        },
+      });
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ELOCKED') throw err;
+      if (Date.now() >= deadline) {
+        throw new StoreBusyError(
+          `The session store in ${dir} is in use by another process (a VS Code window or another session-sync command). ` +
+          'Wait for it to finish, or close it, and try again.');
+      }
+      await new Promise((resolve) => setTimeout(resolve, 250));
     }
-    throw err;
   }
+  fs.writeFileSync(ownerFile(target), JSON.stringify({ pid: process.pid, host: os.hostname() }));
   return {
     get compromised() { return state.compromised; },
     release: async () => {

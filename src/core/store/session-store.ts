@@ -42,6 +42,7 @@ export class SessionStore {
   private savedCounter = 0;
   private saving: Promise<void> | undefined;
   private closed = false;
+  private readOnly = false;
 
   private constructor(readonly dir: string, private readonly db: Database) {}
 
@@ -49,12 +50,17 @@ export class SessionStore {
     return path.join(this.dir, STORE_FILE);
   }
 
-  /** Opens (or creates) the store in `dir`. A file that is not a readable store is set aside, never overwritten. */
-  static async open(dir: string): Promise<OpenedStore> {
-    fs.mkdirSync(dir, { recursive: true });
-    removeStaleTemps(dir, STORE_FILE);
-    const SQL = await loadSqlJs();
+  /**
+   * Opens (or creates) the store in `dir`. A file that is not a readable store is set aside, never
+   * overwritten. With `readOnly` (no owner lock held) nothing on disk is touched: a bad file is an error.
+   */
+  static async open(dir: string, opts: { readOnly?: boolean } = {}): Promise<OpenedStore> {
     const file = path.join(dir, STORE_FILE);
+    if (!opts.readOnly) {
+      fs.mkdirSync(dir, { recursive: true });
+      removeStaleTemps(dir, STORE_FILE);
+    }
+    const SQL = await loadSqlJs();
     let db: Database | undefined;
     let recoveredFrom: string | undefined;
     if (fs.existsSync(file)) {
@@ -64,14 +70,18 @@ export class SessionStore {
       } catch (err) {
         db?.close();
         db = undefined;
+        if (opts.readOnly) {
+          throw new StoreCorruptError(`The session store ${file} cannot be read (${(err as Error).message}). ` +
+            'Run a command that writes (for example sync) to keep it aside and start afresh.');
+        }
         recoveredFrom = setAside(file, 'corrupt');
-        void err;
       }
     }
     db ??= new SQL.Database();
     migrate(db);
     const store = new SessionStore(dir, db);
-    if (!fs.existsSync(file)) await store.flush(true);
+    if (opts.readOnly) store.readOnly = true;
+    else if (!fs.existsSync(file)) await store.flush(true);
     return { store, recoveredFrom };
   }
 
@@ -211,7 +221,7 @@ export class SessionStore {
   /** Call after any write: schedules a coalesced save. */
   changed(): void {
     this.changeCounter++;
-    if (this.closed) return;
+    if (this.closed || this.readOnly) return;
     const now = Date.now();
     if (!this.saveTimer) this.firstUnsavedAt = now;
     clearTimeout(this.saveTimer);
@@ -229,7 +239,7 @@ export class SessionStore {
     clearTimeout(this.saveTimer);
     this.saveTimer = undefined;
     while (this.saving) await this.saving;
-    if (!force && !this.hasUnsavedChanges) return;
+    if (this.readOnly || (!force && !this.hasUnsavedChanges)) return;
     const counter = this.changeCounter;
     const bytes = this.db.export();
     this.saving = writeFileAtomic(this.file, bytes).then(() => {
@@ -244,11 +254,12 @@ export class SessionStore {
   flushSync(): void {
     clearTimeout(this.saveTimer);
     this.saveTimer = undefined;
-    if (!this.hasUnsavedChanges) return;
+    if (this.readOnly || !this.hasUnsavedChanges) return;
     writeFileAtomicSync(this.file, this.db.export());
     this.savedCounter = this.changeCounter;
   }
 
+  /** Saves pending changes (unless opened read-only) and frees the database. */
   async close(): Promise<void> {
     await this.flush();
     this.closed = true;
