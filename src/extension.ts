@@ -75,6 +75,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Sessio
     storeDir,
     remoteUrl: () => controller.remoteUrl(),
     flush: async () => {
+      const open = recorder.current();
+      if (open) record(open);
       await Promise.all(writes);
       await shared.tick();
       await shared.owned?.flush();

@@ -1,0 +1,95 @@
+// Host side of the UI bridge. The suite runs in the extension host (Node), but the command palette,
+// the status bar and webviews exist only in the browser page that test/integration/launch.mjs drives
+// with Playwright. So a test writes `request-N.json` into the shared directory named by
+// SESSION_SYNC_UI_BRIDGE, and the launcher performs the action and answers with `response-N.json`.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+export type UiRequest =
+  | { action: 'palette'; command: string }
+  | { action: 'statusbar'; text?: string; pattern?: string; flags?: string }
+  | { action: 'screenshot'; name: string }
+  | { action: 'webviewText'; contains?: string };
+
+export interface UiResponse {
+  ok: boolean;
+  text?: string;
+  error?: string;
+}
+
+const BRIDGE_ENV = 'SESSION_SYNC_UI_BRIDGE';
+const POLL_MS = 100;
+// Longer than the launcher's own per-action waits (20 s), so the launcher's error reaches the test.
+const RESPONSE_TIMEOUT_MS = 45_000;
+
+let nextId = 1;
+
+function bridgeDir(): string {
+  const dir = process.env[BRIDGE_ENV];
+  if (!dir) {
+    throw new Error(`UI bridge unavailable: ${BRIDGE_ENV} is not set. Run the suite through ` +
+      '`node test/integration/launch.mjs`, which drives the browser side.');
+  }
+  return dir;
+}
+
+// Write then rename, so the launcher never reads a half-written request.
+function writeAtomically(file: string, data: unknown): void {
+  fs.writeFileSync(`${file}.tmp`, JSON.stringify(data));
+  fs.renameSync(`${file}.tmp`, file);
+}
+
+async function waitForFile(file: string, timeoutMs: number): Promise<string | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8');
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+  return undefined;
+}
+
+/** Sends one request to the launcher and resolves with its answer; rejects on error or timeout. */
+export async function request(req: UiRequest, timeoutMs = RESPONSE_TIMEOUT_MS): Promise<UiResponse> {
+  const dir = bridgeDir();
+  const id = nextId++;
+  writeAtomically(path.join(dir, `request-${id}.json`), req);
+  const raw = await waitForFile(path.join(dir, `response-${id}.json`), timeoutMs);
+  const what = `${req.action} ${JSON.stringify(req)}`;
+  if (raw === undefined) {
+    throw new Error(`UI bridge: no response to request-${id} (${what}) after ${timeoutMs} ms; ` +
+      'is the launcher still polling the bridge directory?');
+  }
+  const res = JSON.parse(raw) as UiResponse;
+  if (!res.ok) throw new Error(`UI bridge: ${what} failed: ${res.error ?? 'unknown error'}`);
+  return res;
+}
+
+export const ui = {
+  /** True when a launcher is serving the bridge (false under a plain @vscode/test-electron run). */
+  get available(): boolean {
+    return Boolean(process.env[BRIDGE_ENV]);
+  },
+
+  /** Runs a command through the command palette by its title, e.g. "Session Sync: Sync Now". */
+  async palette(title: string): Promise<void> {
+    await request({ action: 'palette', command: title });
+  },
+
+  /** Waits (up to 20 s) for a status bar item whose text or aria-label matches; returns its text. */
+  async statusBarText(contains: string | RegExp): Promise<string> {
+    const req: UiRequest = typeof contains === 'string'
+      ? { action: 'statusbar', text: contains }
+      : { action: 'statusbar', pattern: contains.source, flags: contains.flags };
+    return (await request(req)).text ?? '';
+  },
+
+  /** Saves a PNG of the page; under SESSION_SYNC_SCREENSHOTS=1 it lands in docs/images/NAME.png. */
+  async screenshot(name: string): Promise<string> {
+    return (await request({ action: 'screenshot', name })).text ?? '';
+  },
+
+  /** Text of the active webview's body; with `contains`, waits (up to 20 s) until it appears. */
+  async webviewText(contains?: string): Promise<string> {
+    return (await request({ action: 'webviewText', contains })).text ?? '';
+  },
+};

@@ -1,0 +1,112 @@
+// Browser side of the UI bridge (host side: test/integration/suite/ui-bridge.ts). Tests in the
+// extension host cannot touch the page, so they drop `request-N.json` files into the bridge
+// directory; this loop performs each action on the page with Playwright, one at a time and in
+// order, and answers with `response-N.json` ({ ok, text?, error? }).
+import fs from 'node:fs';
+import path from 'node:path';
+
+const ACTION_TIMEOUT_MS = 20_000;
+const POLL_MS = 100;
+
+const escapeRegExp = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** Opens the command palette, types the title and runs the entry whose label is exactly `title`. */
+async function palette(page, { command }) {
+  await page.locator('.monaco-workbench').waitFor({ timeout: ACTION_TIMEOUT_MS });
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible', timeout: ACTION_TIMEOUT_MS });
+  await input.fill(`>${command}`);
+  // An exact label match, so "Sync Now" never runs a longer command that merely contains it.
+  const label = page.locator('.label-name', { hasText: new RegExp(`^\\s*${escapeRegExp(command)}\\s*$`) });
+  const row = page.locator('.quick-input-list .monaco-list-row').filter({ has: label }).first();
+  try {
+    await row.waitFor({ state: 'visible', timeout: ACTION_TIMEOUT_MS });
+  } catch {
+    await page.keyboard.press('Escape');
+    throw new Error(`command "${command}" not found in the command palette`);
+  }
+  await row.click();
+  await input.waitFor({ state: 'hidden', timeout: ACTION_TIMEOUT_MS });
+  return {};
+}
+
+/** Waits for a status bar item whose text or aria-label matches; returns what matched. */
+async function statusbar(page, { text, pattern, flags }) {
+  const source = pattern ?? escapeRegExp(text ?? '');
+  const handle = await page.waitForFunction(({ source, flags }) => {
+    const re = new RegExp(source, flags);
+    for (const item of document.querySelectorAll('.statusbar-item')) {
+      const shown = (item.textContent ?? '').trim();
+      const label = item.getAttribute('aria-label') ?? item.querySelector('[aria-label]')?.getAttribute('aria-label') ?? '';
+      if (re.test(shown)) return shown;
+      if (re.test(label)) return label;
+    }
+    return undefined;
+  }, { source, flags: flags ?? '' }, { timeout: ACTION_TIMEOUT_MS, polling: 200 }).catch(async () => {
+    const items = await page.locator('.statusbar-item').allTextContents();
+    throw new Error(`no status bar item matching /${source}/ within ${ACTION_TIMEOUT_MS} ms; ` +
+      `items: ${JSON.stringify(items.map((s) => s.trim()).filter(Boolean))}`);
+  });
+  return { text: await handle.jsonValue() };
+}
+
+async function screenshot(page, { name }, ctx) {
+  if (!/^[\w.-]+$/.test(name ?? '')) throw new Error(`invalid screenshot name "${name}"`);
+  const file = path.join(ctx.screenshotDir, `${name}.png`);
+  fs.mkdirSync(ctx.screenshotDir, { recursive: true });
+  await page.screenshot({ path: file });
+  return { text: file };
+}
+
+async function webviewText(page, { contains }) {
+  const body = page.frameLocator('iframe.webview.ready >> visible=true').first()
+    .frameLocator('iframe#active-frame').locator('body');
+  const target = contains ? body.filter({ hasText: contains }) : body;
+  await target.waitFor({ state: 'attached', timeout: ACTION_TIMEOUT_MS }).catch(() => {
+    throw new Error(contains ? `no visible webview containing "${contains}"` : 'no visible webview');
+  });
+  return { text: await body.innerText() };
+}
+
+const ACTIONS = { palette, statusbar, screenshot, webviewText };
+
+async function handle(page, file, ctx) {
+  const id = /^request-(\d+)\.json$/.exec(path.basename(file))[1];
+  let response;
+  let req = {};
+  try {
+    req = JSON.parse(fs.readFileSync(file, 'utf8'));
+    const action = ACTIONS[req.action];
+    if (!action) throw new Error(`unknown action "${req.action}"`);
+    response = { ok: true, ...(await action(page, req, ctx)) };
+  } catch (err) {
+    response = { ok: false, error: err instanceof Error ? err.message.split('\n')[0] : String(err) };
+  }
+  const arg = req.command ?? req.text ?? req.pattern ?? req.name ?? req.contains ?? '';
+  ctx.log(`[ui] #${id} ${req.action} ${JSON.stringify(arg)} -> ${response.ok ? 'ok' : `error: ${response.error}`}`);
+  const out = path.join(path.dirname(file), `response-${id}.json`);
+  fs.writeFileSync(`${out}.tmp`, JSON.stringify(response));
+  fs.renameSync(`${out}.tmp`, out);
+}
+
+/**
+ * Serves bridge requests from `dir` until stop() is called.
+ * ctx: { screenshotDir, log(line) }.
+ */
+export function serveBridge(page, dir, ctx) {
+  const done = new Set();
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped) {
+      const pending = fs.readdirSync(dir).filter((f) => /^request-\d+\.json$/.test(f) && !done.has(f))
+        .sort((a, b) => Number(a.match(/\d+/)[0]) - Number(b.match(/\d+/)[0]));
+      for (const f of pending) {
+        done.add(f);
+        await handle(page, path.join(dir, f), ctx);
+      }
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    }
+  })();
+  return { stop: async () => { stopped = true; await loop.catch(() => undefined); } };
+}
