@@ -65,10 +65,18 @@ export function decodeFrames(value: Uint8Array | ArrayBuffer | null, what: strin
     const length = view.getUint32(at + 4);
     const payload = bytes.subarray(at + HEADER, at + HEADER + length);
     if (payload.length !== length) throw new FrameError(`${what}: value is truncated`);
-    out.push(JSON.parse(decodePayload(codec, payload, what)));
+    out.push(parseJson(decodePayload(codec, payload, what), what));
     at += HEADER + length;
   }
   return out;
+}
+
+function parseJson(text: string, what: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new FrameError(`${what}: the value decodes but is not JSON`);
+  }
 }
 
 function decodePayload(codec: number, payload: Uint8Array, what: string): string {

@@ -55,10 +55,10 @@ export function classifyRemoteError(err: unknown, url: string): ClassifiedError 
   if (status === 429) {
     const after = /retry-after[":\s]+(\d+)/i.exec(text);
     return { problem: 'rate-limited', retryable: true, retryAfterSec: after ? Number(after[1]) : undefined,
-      message: `The database at ${url} is rate-limiting requests; Session Sync will retry.` };
+      message: `The database at ${url} is rate-limiting requests. Try again in a few minutes.` };
   }
   if (status !== undefined && status >= 500) {
-    return { problem: 'server', retryable: true, message: `The database at ${url} had a server error (HTTP ${status}); Session Sync will retry.` };
+    return { problem: 'server', retryable: true, message: `The database at ${url} had a server error (HTTP ${status}). Try again later.` };
   }
   if (has('URL_INVALID', 'URL_SCHEME_NOT_SUPPORTED', 'URL_PARAM_NOT_SUPPORTED', 'ERR_INVALID_URL')) {
     return { problem: 'url', retryable: false, message:
@@ -66,12 +66,12 @@ export function classifyRemoteError(err: unknown, url: string): ClassifiedError 
   }
   if (/TimeoutError|timed out|aborted due to timeout/i.test(text) || (err as Error)?.name === 'TimeoutError') {
     return { problem: 'timeout', retryable: true, message:
-      `The database at ${url} did not answer in time; Session Sync will retry.` };
+      `The database at ${url} did not answer in time. Check your connection, or try again later.` };
   }
   if (has(...NETWORK_CODES) || /fetch failed|socket hang up|network|connect|other side closed|terminated/i.test(text)) {
     return { problem: 'network', retryable: true, message:
       `Cannot reach the database at ${url} (${codes.find((c) => NETWORK_CODES.includes(c)) ?? 'network error'}). ` +
-      'Session Sync will retry; check the URL and your connection if this persists.' };
+      'Check the URL and your connection.' };
   }
   if (has('SQLITE_CONSTRAINT', 'SQLITE_CONSTRAINT_PRIMARYKEY', 'SQLITE_CONSTRAINT_UNIQUE')) {
     return { problem: 'constraint', retryable: false, message: `The database at ${url} rejected a write: ${firstLine(text)}` };

@@ -25,9 +25,12 @@ export function lockTarget(dir: string): string {
   return path.join(dir, 'owner');
 }
 
-/** proper-lockfile's lock folder; we leave the owner's pid in it so a dead owner is noticed at once. */
+/**
+ * proper-lockfile's lock folder, and beside it (not inside: the folder must stay empty for proper-lockfile
+ * to remove it) the owner's pid, so a dead owner is noticed at once.
+ */
 const lockDir = (target: string) => `${target}.lock`;
-const ownerFile = (target: string) => path.join(lockDir(target), 'owner.json');
+const ownerFile = (target: string) => `${target}.pid.json`;
 
 function isAlive(pid: number): boolean {
   try {
@@ -47,6 +50,7 @@ function removeIfOwnerDead(target: string): boolean {
     const owner = JSON.parse(fs.readFileSync(ownerFile(target), 'utf8')) as { pid: number; host: string };
     if (owner.host !== os.hostname() || isAlive(owner.pid)) return false;
     fs.rmSync(lockDir(target), { recursive: true, force: true });
+    fs.rmSync(ownerFile(target), { force: true });
     return true;
   } catch {
     return false;
@@ -86,7 +90,9 @@ export async function acquireOwnerLock(dir: string, waitMs = 0, onLost?: (err: E
   return {
     get compromised() { return state.compromised; },
     release: async () => {
-      if (!state.compromised) await release().catch(() => undefined);
+      if (state.compromised) return;
+      fs.rmSync(ownerFile(target), { force: true });
+      await release().catch(() => undefined);
     },
   };
 }

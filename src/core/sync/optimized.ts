@@ -139,6 +139,12 @@ async function uploadBatch(ctx: SyncContext, batch: CheckpointBatch, byId: Map<s
     store.transaction(() => unmatched.forEach((id) => dropShape(store, id)));
     return unmatched;
   }
+  const fullAt = writes.some((w) => w.kind === 'full') ? 1 : -1;
+  const fulls = writes.filter((w) => w.kind === 'full').length;
+  if (fullAt > 0 && results[fullAt].rowsAffected < fulls) {
+    ctx.log(`${fulls - results[fullAt].rowsAffected} sessions were not written: the remote holds a newer copy ` +
+      '(from another machine?). Run "session-sync pull" to bring it here.');
+  }
   const redo: string[] = [];
   const committed: RecordWrite[] = [];
   writes.forEach((w, i) => {
