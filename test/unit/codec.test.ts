@@ -1,0 +1,143 @@
+// The remote's value encoding: self-describing frames (plain or zlib) and the columnar event timeline.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { inflateSync } from 'node:zlib';
+import {
+  CODEC_NONE, CODEC_ZLIB, FRAME_MAGIC, FrameError, concatBytes, decodeFrames, encodeFrame,
+} from '../../src/core/codec/frames';
+import { decodeTimeline, encodeTimeline } from '../../src/core/codec/timeline';
+import { canonicalSession } from '../../src/core/model';
+import { generateSessions } from '../../src/core/generator';
+
+const NOW = Date.UTC(2025, 5, 1, 12);
+const WHAT = 'Remote session gen-1-000042, column events';
+const payloadLength = (frame: Uint8Array): number => new DataView(frame.buffer, frame.byteOffset).getUint32(4);
+
+const bigValue = { files: Array.from({ length: 200 }, (_, i) => `src/components/Widget${i % 17}.tsx`) };
+
+describe('frames', () => {
+  test('a small value is stored plain and round-trips', () => {
+    const value = ['a.ts'];
+    const frame = encodeFrame(value);
+    assert.equal(frame[0], FRAME_MAGIC);
+    assert.equal(frame[1], 1);
+    assert.equal(frame[2], CODEC_NONE);
+    assert.equal(new TextDecoder().decode(frame.subarray(8)), JSON.stringify(value));
+    assert.deepEqual(decodeFrames(frame, WHAT), [value]);
+  });
+
+  test('a large value is compressed, much smaller than its JSON, and round-trips', () => {
+    const frame = encodeFrame(bigValue);
+    assert.equal(frame[2], CODEC_ZLIB);
+    assert.equal(payloadLength(frame), frame.length - 8);
+    assert.ok(frame.length < JSON.stringify(bigValue).length / 4, `${frame.length} bytes`);
+    assert.deepEqual(decodeFrames(frame, WHAT), [bigValue]);
+  });
+
+  test('any zlib reads a compressed frame: inflate the payload after the 8-byte header', () => {
+    const frame = encodeFrame(bigValue);
+    const json = inflateSync(frame.subarray(8)).toString('utf8');
+    assert.deepEqual(JSON.parse(json), bigValue);
+  });
+
+  test('concatenated frames decode in order; null and empty decode to nothing', () => {
+    const values = [[1, 2, 3], bigValue, 'x', { n: null }];
+    const joined = concatBytes(values.map(encodeFrame));
+    assert.deepEqual(decodeFrames(joined, WHAT), values);
+    assert.deepEqual(decodeFrames(joined.buffer.slice(0) as ArrayBuffer, WHAT), values, 'an ArrayBuffer works too');
+    assert.deepEqual(decodeFrames(null, WHAT), []);
+    assert.deepEqual(decodeFrames(new Uint8Array(0), WHAT), []);
+  });
+
+  /** The failure must be a FrameError that names the record and column, so a user can find the bad row. */
+  function assertFrameError(bytes: Uint8Array, detail: RegExp): void {
+    assert.throws(() => decodeFrames(bytes, WHAT), (err: Error) => {
+      assert.ok(err instanceof FrameError, `expected FrameError, got ${err.constructor.name}: ${err.message}`);
+      assert.ok(err.message.startsWith(WHAT), err.message);
+      assert.match(err.message, detail);
+      return true;
+    });
+  }
+
+  test('a truncated value is a FrameError naming the record and column', () => {
+    const frame = encodeFrame(bigValue);
+    assertFrameError(frame.subarray(0, frame.length - 5), /truncated/);
+    assertFrameError(frame.subarray(0, 5), /header/);
+    const two = concatBytes([encodeFrame([1]), frame]);
+    assertFrameError(two.subarray(0, two.length - 1), /truncated/);
+  });
+
+  test('bad magic, a newer frame version and an unknown codec are FrameErrors', () => {
+    const frame = encodeFrame(bigValue);
+    assertFrameError(Uint8Array.from([0x00, 0x11, 0x22, 0x33]), /not a Session Sync value/);
+    const magic = frame.slice();
+    magic[0] = 0x54;
+    assertFrameError(magic, /not a Session Sync value/);
+    const version = frame.slice();
+    version[1] = 9;
+    assertFrameError(version, /version 9/);
+    const codec = frame.slice();
+    codec[2] = 7;
+    assertFrameError(codec, /unknown codec 7/);
+  });
+
+  test('corrupt deflate data is a FrameError', () => {
+    const frame = encodeFrame(bigValue);
+    const flipped = frame.slice();
+    flipped[flipped.length - 3] ^= 0xff; // breaks the Adler-32 check at least
+    assertFrameError(flipped, /corrupt/);
+    const garbage = frame.slice();
+    for (let i = 10; i < garbage.length; i++) garbage[i] ^= 0x5a;
+    assertFrameError(garbage, /corrupt/);
+  });
+
+  test('a payload that is not JSON is a FrameError naming the record and column',
+    () => {
+      const notJson = new TextEncoder().encode('{oops');
+      const frame = new Uint8Array(8 + notJson.length);
+      frame.set([FRAME_MAGIC, 1, CODEC_NONE, 0]);
+      new DataView(frame.buffer).setUint32(4, notJson.length);
+      frame.set(notJson, 8);
+      assertFrameError(frame, /JSON|corrupt/i);
+    });
+});
+
+describe('timeline columns', () => {
+  const sessions = generateSessions({ count: 60, seed: 'codec', now: NOW });
+
+  test('events round-trip exactly through columns and a frame', () => {
+    for (const s of sessions) {
+      const events = canonicalSession(s).events;
+      const cols = encodeTimeline(events);
+      assert.equal(cols.k.length, events.length);
+      assert.deepEqual(decodeTimeline(cols, s.id), events, s.id);
+      const [back] = decodeFrames(encodeFrame(cols), s.id);
+      assert.deepEqual(decodeTimeline(back as typeof cols, s.id), events, `${s.id} through a frame`);
+    }
+  });
+
+  test('a timeline split in two appended frames decodes to the whole', () => {
+    const events = canonicalSession(sessions.find((s) => s.events.length > 10)!).events;
+    const cut = Math.floor(events.length / 2);
+    const value = concatBytes([encodeFrame(encodeTimeline(events.slice(0, cut))),
+      encodeFrame(encodeTimeline(events.slice(cut)))]);
+    const decoded = decodeFrames(value, WHAT).flatMap((c) => decodeTimeline(c as ReturnType<typeof encodeTimeline>, WHAT));
+    assert.deepEqual(decoded, events);
+  });
+
+  test('columns are smaller than the events as objects', () => {
+    const events = sessions.flatMap((s) => s.events);
+    assert.ok(encodeFrame(encodeTimeline(events)).length < encodeFrame(events).length * 0.8);
+  });
+
+  test('optional fields absent everywhere leave no column; empty timelines work', () => {
+    const cols = encodeTimeline([{ t: 5, kind: 'focus' }, { t: 9, kind: 'blur' }]);
+    assert.deepEqual(cols, { t: [5, 4], k: 'fb' });
+    assert.deepEqual(decodeTimeline(encodeTimeline([]), WHAT), []);
+  });
+
+  test('malformed columns and unknown kind letters are reported with the record name', () => {
+    assert.throws(() => decodeTimeline({ t: [1, 2], k: 'e' }, WHAT), new RegExp(`${WHAT}: timeline frame is malformed`));
+    assert.throws(() => decodeTimeline({ t: [1], k: 'Z' }, WHAT), /unknown event kind letter "Z"/);
+  });
+});
