@@ -1,4 +1,5 @@
-import { createClient, Client, InStatement, ResultSet, TransactionMode } from '@libsql/client';
+import { createClient, InStatement, ResultSet, TransactionMode } from '@libsql/client';
+import { HranaHttp, protobufServerCounters } from './hrana-http';
 
 /** What one sync cost on the wire and on the server, as counted where it happens. */
 export interface RemoteMeter {
@@ -24,23 +25,34 @@ export function newMeter(): RemoteMeter {
   return { bytesSent: 0, bytesReceived: 0, roundTrips: 0, rowsRead: 0, rowsWritten: 0 };
 }
 
+/** What Remote needs from a driver; @libsql/client's Client and HranaHttp both fit. */
+interface Backend {
+  batch(stmts: InStatement[], mode?: TransactionMode): Promise<ResultSet[]>;
+  execute(stmt: InStatement): Promise<ResultSet>;
+  close(): void;
+}
+
+/** Schemes served over HTTP, where Hrana v3 protobuf sends BLOBs as raw bytes instead of base64 JSON. */
+const HTTP_SCHEMES = /^(https?|libsql):/i;
+
 /**
- * A libSQL database through @libsql/client, with every request counted. `file:` URLs are the embedded
- * default (the native libsql module); http(s)/libsql/ws(s) URLs are a server such as Turso.
+ * A libSQL database with every request counted. `file:` URLs are the embedded default (the native libsql module,
+ * through @libsql/client); http(s)/libsql URLs are a server such as Turso, spoken to in Hrana v3 protobuf
+ * (HranaHttp); ws(s) URLs stay on @libsql/client.
  */
 export class Remote {
   readonly meter: RemoteMeter = newMeter();
   readonly isFile: boolean;
-  private readonly client: Client;
+  private readonly client: Backend;
 
   constructor(readonly target: RemoteTarget, private readonly timeoutMs = REQUEST_TIMEOUT_MS) {
     this.isFile = target.url.startsWith('file:');
-    this.client = createClient({
-      url: target.url,
-      authToken: target.authToken,
-      intMode: 'number',
-      ...(this.isFile ? {} : { fetch: (req: Request) => this.countedFetch(req) }),
-    });
+    const counted = (req: Request) => this.countedFetch(req);
+    this.client = HTTP_SCHEMES.test(target.url)
+      ? new HranaHttp(target.url, target.authToken, counted)
+      : createClient({
+        url: target.url, authToken: target.authToken, intMode: 'number', ...(this.isFile ? {} : { fetch: counted }),
+      });
   }
 
   /** The URL without credentials, fit for logs and history. */
@@ -75,30 +87,55 @@ export class Remote {
   private async countedFetch(req: Request): Promise<Response> {
     this.meter.roundTrips++;
     const body = req.body ? (await req.clone().arrayBuffer()).byteLength : 0;
-    let headerBytes = `${req.method} ${new URL(req.url).pathname} HTTP/1.1\r\n`.length + 2;
-    req.headers.forEach((v, k) => { headerBytes += k.length + v.length + 4; });
-    this.meter.bytesSent += headerBytes + body;
+    this.meter.bytesSent += requestHeadBytes(req, body) + body;
     const signal = AbortSignal.any([req.signal, AbortSignal.timeout(this.timeoutMs)]);
     const resp = await fetch(req, { signal });
-    let text = await resp.text();
-    this.meter.bytesReceived += text.length;
-    if (resp.ok) this.addServerCounters(text);
+    let data: ArrayBuffer | string = await resp.arrayBuffer();
+    this.meter.bytesReceived += data.byteLength; // after fetch undid any gzip: payload bytes, not socket bytes
+    if (resp.ok) this.addServerCounters(new Uint8Array(data), resp.headers.get('content-type') ?? '');
     const headers = new Headers(resp.headers);
+    headers.delete('content-encoding'); // the body handed on is already decoded
+    headers.delete('content-length');
     if (resp.status === 429 && resp.headers.get('retry-after')) {
-      // The client's error carries a plain-text body but no headers: pass Retry-After on in the body.
-      text = `rate limited; retry-after: ${resp.headers.get('retry-after')}`;
+      // The clients' errors carry a plain-text body but no headers: pass Retry-After on in the body.
+      data = `rate limited; retry-after: ${resp.headers.get('retry-after')}`;
       headers.set('content-type', 'text/plain');
     }
-    return new Response(text, { status: resp.status, statusText: resp.statusText, headers });
+    return new Response(data, { status: resp.status, statusText: resp.statusText, headers });
   }
 
-  /** Hrana responses carry rows_read / rows_written per statement; @libsql/client drops them, so read them here. */
-  private addServerCounters(text: string): void {
-    for (const m of text.matchAll(/"rows_(read|written)":(\d+)/g)) {
+  /** Hrana responses carry rows_read / rows_written per statement; the clients drop them, so read them here. */
+  private addServerCounters(body: Uint8Array, contentType: string): void {
+    if (contentType.includes('protobuf')) {
+      const c = protobufServerCounters(body);
+      this.meter.rowsRead += c.rowsRead;
+      this.meter.rowsWritten += c.rowsWritten;
+      return;
+    }
+    if (!contentType.includes('json')) return;
+    for (const m of new TextDecoder().decode(body).matchAll(/"rows_(read|written)":(\d+)/g)) {
       if (m[1] === 'read') this.meter.rowsRead += Number(m[2]);
       else this.meter.rowsWritten += Number(m[2]);
     }
   }
+}
+
+/**
+ * Bytes of the request line and headers as Node's fetch (undici) writes them: ours plus the ones it adds. An
+ * estimate (a proxy or TLS changes the real figure), but close enough that small requests are not undercounted.
+ */
+function requestHeadBytes(req: Request, bodyBytes: number): number {
+  const url = new URL(req.url);
+  const headers = new Headers(req.headers);
+  const added: Record<string, string> = {
+    host: url.host, connection: 'keep-alive', accept: '*/*', 'accept-language': '*', 'sec-fetch-mode': 'cors',
+    'user-agent': 'node', 'accept-encoding': 'gzip, deflate',
+  };
+  for (const [k, v] of Object.entries(added)) if (!headers.has(k)) headers.set(k, v);
+  if (req.body) headers.set('content-length', String(bodyBytes));
+  let n = `${req.method} ${url.pathname}${url.search} HTTP/1.1\r\n`.length + 2;
+  headers.forEach((v, k) => { n += k.length + v.length + 4; });
+  return n;
 }
 
 function valueBytes(v: unknown): number {
