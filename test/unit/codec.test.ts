@@ -1,10 +1,12 @@
-// The remote's value encoding: self-describing frames (plain or zlib) and the columnar event timeline.
+// The remote's value encoding: self-describing frames (plain, zlib, zlib with a preset dictionary) and the
+// columnar event timeline.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { inflateSync } from 'node:zlib';
 import {
-  CODEC_NONE, CODEC_ZLIB, FRAME_MAGIC, FrameError, concatBytes, decodeFrames, encodeFrame,
+  CODEC_NONE, CODEC_ZLIB, CODEC_ZLIB_DICT, FRAME_MAGIC, FrameError, concatBytes, decodeFrames, encodeFrame,
 } from '../../src/core/codec/frames';
+import { DICTIONARY_BYTES, trainDictionary } from '../../src/core/codec/dictionary';
 import { decodeTimeline, encodeTimeline } from '../../src/core/codec/timeline';
 import { canonicalSession } from '../../src/core/model';
 import { generateSessions } from '../../src/core/generator';
@@ -42,7 +44,7 @@ describe('frames', () => {
 
   test('concatenated frames decode in order; null and empty decode to nothing', () => {
     const values = [[1, 2, 3], bigValue, 'x', { n: null }];
-    const joined = concatBytes(values.map(encodeFrame));
+    const joined = concatBytes(values.map((v) => encodeFrame(v)));
     assert.deepEqual(decodeFrames(joined, WHAT), values);
     assert.deepEqual(decodeFrames(joined.buffer.slice(0) as ArrayBuffer, WHAT), values, 'an ArrayBuffer works too');
     assert.deepEqual(decodeFrames(null, WHAT), []);
@@ -139,5 +141,39 @@ describe('timeline columns', () => {
   test('malformed columns and unknown kind letters are reported with the record name', () => {
     assert.throws(() => decodeTimeline({ t: [1, 2], k: 'e' }, WHAT), new RegExp(`${WHAT}: timeline frame is malformed`));
     assert.throws(() => decodeTimeline({ t: [1], k: 'Z' }, WHAT), /unknown event kind letter "Z"/);
+  });
+});
+
+describe('preset dictionary', () => {
+  const sessions = generateSessions({ count: 400, seed: 3, now: NOW });
+  const dict = { id: 1, bytes: trainDictionary(sessions.slice(0, 200)) };
+  const unseen = sessions.slice(200);
+
+  test('files and notes of unseen sessions compress far better with the trained dictionary', () => {
+    let plain = 0;
+    let withDict = 0;
+    for (const s of unseen) {
+      for (const v of [s.files, s.notes]) {
+        plain += encodeFrame(v).length;
+        withDict += encodeFrame(v, dict).length;
+      }
+    }
+    assert.ok(dict.bytes.length > 4096 && dict.bytes.length <= DICTIONARY_BYTES, `${dict.bytes.length} bytes`);
+    assert.ok(withDict < plain * 0.6, `${withDict} bytes with the dictionary, ${plain} without`);
+  });
+
+  test('a dictionary frame names its dictionary, round-trips with it, and any zlib reads it with the same bytes', () => {
+    const frame = encodeFrame(unseen[0].files, dict);
+    assert.equal(frame[2], CODEC_ZLIB_DICT);
+    assert.equal(frame[3], 1);
+    assert.deepEqual(decodeFrames(frame, WHAT, new Map([[1, dict.bytes]])), [unseen[0].files]);
+    const json = inflateSync(frame.subarray(8), { dictionary: Buffer.from(dict.bytes) }).toString('utf8');
+    assert.deepEqual(JSON.parse(json), unseen[0].files);
+  });
+
+  test('without its dictionary a frame fails with a message naming the record and the dictionary', () => {
+    const frame = encodeFrame(unseen[0].files, dict);
+    assert.throws(() => decodeFrames(frame, WHAT), (err: Error) =>
+      err instanceof FrameError && err.message.includes(WHAT) && /dictionary 1/.test(err.message));
   });
 });

@@ -147,6 +147,23 @@ describe('optimized sync to the embedded remote', () => {
   });
 });
 
+describe('the preset dictionary', () => {
+  test('a second machine syncing to the same remote compresses with the dictionary the remote holds', async () => {
+    const first = await setup(SEEDED.slice(0, 100));
+    assertOk(await runSync(first.store, first.remote));
+    const mine = generateSessions({ count: 50, seed: 'second machine', now: NOW, idPrefix: 'laptop' });
+    const second = await otherStore(first.remote);
+    second.store.upsertMany(mine);
+    assertOk(await runSync(second.store, second.remote));
+    const key = `dictionary:${first.remote.displayUrl}`;
+    assert.ok(first.store.getMeta(key), 'the first machine cached the dictionary it stored');
+    assert.equal(second.store.getMeta(key), first.store.getMeta(key), 'the second machine uses the same one');
+    const third = await otherStore(first.remote);
+    const pulled = await pullRemote(third.store, third.remote);
+    assert.equal(pulled.remote, 150, 'every frame of both machines decodes');
+  });
+});
+
 describe('naive baseline', () => {
   test('sends every session every time, and verifies against its own table', async () => {
     const { store, remote } = await setup(SEEDED.slice(0, 120));

@@ -7,15 +7,23 @@ import * as pako from 'pako';
  *
  *   byte 0     0x53 ('S')      magic
  *   byte 1     1               frame format version
- *   byte 2     codec           0 = none (UTF-8 JSON), 1 = zlib (RFC 1950 deflate)
- *   byte 3     0               reserved (preset dictionary id; none is used)
+ *   byte 2     codec           0 = none (UTF-8 JSON), 1 = zlib (RFC 1950 deflate),
+ *                              2 = zlib with a preset dictionary (the remote's session_sync_dictionaries row)
+ *   byte 3     dictionary id   for codec 2; 0 otherwise
  *   bytes 4-7  length          payload bytes, unsigned 32-bit big-endian
- *   payload    JSON (codec 0) or zlib stream of JSON (codec 1)
+ *   payload    JSON (codec 0) or zlib stream of JSON (codecs 1 and 2)
  */
 export const FRAME_MAGIC = 0x53;
 export const FRAME_VERSION = 1;
 export const CODEC_NONE = 0;
 export const CODEC_ZLIB = 1;
+export const CODEC_ZLIB_DICT = 2;
+
+/** A preset dictionary: zlib starts with these bytes already seen, so short values compress well. */
+export interface Dictionary {
+  id: number;
+  bytes: Uint8Array;
+}
 const HEADER = 8;
 
 /** Payloads smaller than this are stored plainly: deflate's own overhead would outweigh the saving. */
@@ -26,14 +34,14 @@ export class FrameError extends Error {}
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
-export function encodeFrame(value: unknown): Uint8Array {
+export function encodeFrame(value: unknown, dict?: Dictionary): Uint8Array {
   const json = encoder.encode(JSON.stringify(value));
   let codec = CODEC_NONE;
   let payload = json;
-  if (json.length >= MIN_COMPRESS) {
-    const deflated = pako.deflate(json, { level: 6 });
+  if (json.length >= MIN_COMPRESS || dict) {
+    const deflated = pako.deflate(json, dict ? { level: 6, dictionary: dict.bytes } : { level: 6 });
     if (deflated.length < json.length) {
-      codec = CODEC_ZLIB;
+      codec = dict ? CODEC_ZLIB_DICT : CODEC_ZLIB;
       payload = deflated;
     }
   }
@@ -41,14 +49,18 @@ export function encodeFrame(value: unknown): Uint8Array {
   out[0] = FRAME_MAGIC;
   out[1] = FRAME_VERSION;
   out[2] = codec;
-  out[3] = 0;
+  out[3] = codec === CODEC_ZLIB_DICT ? dict!.id : 0;
   new DataView(out.buffer).setUint32(4, payload.length);
   out.set(payload, HEADER);
   return out;
 }
 
-/** Decodes every frame of a value; `what` names the record and column for the error message. */
-export function decodeFrames(value: Uint8Array | ArrayBuffer | null, what: string): unknown[] {
+/**
+ * Decodes every frame of a value; `what` names the record and column for the error message, and `dicts`
+ * holds the remote's dictionaries by id.
+ */
+export function decodeFrames(value: Uint8Array | ArrayBuffer | null, what: string,
+  dicts: ReadonlyMap<number, Uint8Array> = new Map()): unknown[] {
   if (value === null) return [];
   const bytes = value instanceof Uint8Array ? value : new Uint8Array(value);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -65,7 +77,7 @@ export function decodeFrames(value: Uint8Array | ArrayBuffer | null, what: strin
     const length = view.getUint32(at + 4);
     const payload = bytes.subarray(at + HEADER, at + HEADER + length);
     if (payload.length !== length) throw new FrameError(`${what}: value is truncated`);
-    out.push(parseJson(decodePayload(codec, payload, what), what));
+    out.push(parseJson(decodePayload(codec, bytes[at + 3], payload, what, dicts), what));
     at += HEADER + length;
   }
   return out;
@@ -79,10 +91,16 @@ function parseJson(text: string, what: string): unknown {
   }
 }
 
-function decodePayload(codec: number, payload: Uint8Array, what: string): string {
+function decodePayload(codec: number, dictId: number, payload: Uint8Array, what: string,
+  dicts: ReadonlyMap<number, Uint8Array>): string {
+  const dictionary = codec === CODEC_ZLIB_DICT ? dicts.get(dictId) : undefined;
+  if (codec === CODEC_ZLIB_DICT && !dictionary) {
+    throw new FrameError(`${what}: needs dictionary ${dictId}, which the remote does not hold`);
+  }
   try {
     if (codec === CODEC_NONE) return decoder.decode(payload);
     if (codec === CODEC_ZLIB) return decoder.decode(pako.inflate(payload));
+    if (codec === CODEC_ZLIB_DICT) return decoder.decode(pako.inflate(payload, { dictionary }));
   } catch (err) {
     throw new FrameError(`${what}: compressed data is corrupt (${(err as Error).message || String(err)})`);
   }

@@ -40,19 +40,35 @@ const HTTP_SCHEMES = /^(https?|libsql):/i;
  * through @libsql/client); http(s)/libsql URLs are a server such as Turso, spoken to in Hrana v3 protobuf
  * (HranaHttp); ws(s) URLs stay on @libsql/client.
  */
+export interface RemoteOptions {
+  timeoutMs?: number;
+  /** 'stock': @libsql/client exactly as shipped (Hrana v2 JSON over HTTP), the naive baseline's wire. */
+  wire?: 'protobuf' | 'stock';
+  /** Count into this meter (a sibling Remote on the same database shares its parent's). */
+  meter?: RemoteMeter;
+}
+
 export class Remote {
-  readonly meter: RemoteMeter = newMeter();
+  readonly meter: RemoteMeter;
   readonly isFile: boolean;
   private readonly client: Backend;
+  private readonly timeoutMs: number;
 
-  constructor(readonly target: RemoteTarget, private readonly timeoutMs = REQUEST_TIMEOUT_MS) {
+  constructor(readonly target: RemoteTarget, opts: RemoteOptions = {}) {
     this.isFile = target.url.startsWith('file:');
+    this.meter = opts.meter ?? newMeter();
+    this.timeoutMs = opts.timeoutMs ?? REQUEST_TIMEOUT_MS;
     const counted = (req: Request) => this.countedFetch(req);
-    this.client = HTTP_SCHEMES.test(target.url)
+    this.client = HTTP_SCHEMES.test(target.url) && opts.wire !== 'stock'
       ? new HranaHttp(target.url, target.authToken, counted)
       : createClient({
         url: target.url, authToken: target.authToken, intMode: 'number', ...(this.isFile ? {} : { fetch: counted }),
       });
+  }
+
+  /** The same database through the stock @libsql/client wire, counted in this meter; close it after use. */
+  stock(): Remote {
+    return new Remote(this.target, { timeoutMs: this.timeoutMs, wire: 'stock', meter: this.meter });
   }
 
   /** The URL without credentials, fit for logs and history. */

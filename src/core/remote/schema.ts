@@ -5,7 +5,7 @@ import type { Remote } from './connect';
  * are framed, compressed BLOBs (codec/frames.ts) that grow by appending frames. `sessions_naive` is the
  * spec's original approach (whole records as JSON text), kept for comparison and benchmarks.
  */
-export const REMOTE_SCHEMA_VERSION = 1;
+export const REMOTE_SCHEMA_VERSION = 2;
 
 const REMOTE_SCHEMA = [
   `CREATE TABLE IF NOT EXISTS session_sync_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
@@ -31,6 +31,8 @@ const REMOTE_SCHEMA = [
    )`,
   `CREATE TABLE IF NOT EXISTS sessions_naive (id TEXT PRIMARY KEY, body TEXT NOT NULL, updated_at INTEGER NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS sync_batches (batch_id TEXT PRIMARY KEY, committed_at INTEGER NOT NULL, records INTEGER NOT NULL)`,
+  // Version 2: preset dictionaries for the files and notes frames (codec 2), by the id in each frame's header.
+  `CREATE TABLE IF NOT EXISTS session_sync_dictionaries (id INTEGER PRIMARY KEY, created_at INTEGER NOT NULL, data BLOB NOT NULL)`,
 ];
 
 export class RemoteSchemaError extends Error {}
@@ -39,7 +41,9 @@ export class RemoteSchemaError extends Error {}
 export async function ensureRemoteSchema(remote: Remote): Promise<void> {
   const results = await remote.batch([
     ...REMOTE_SCHEMA,
-    { sql: `INSERT INTO session_sync_meta (key, value) VALUES ('schema_version', ?) ON CONFLICT(key) DO NOTHING`,
+    { sql: `INSERT INTO session_sync_meta (key, value) VALUES ('schema_version', ?)
+            ON CONFLICT(key) DO UPDATE SET value = excluded.value
+            WHERE CAST(value AS INTEGER) < CAST(excluded.value AS INTEGER)`,
       args: [String(REMOTE_SCHEMA_VERSION)] },
     `SELECT value FROM session_sync_meta WHERE key = 'schema_version'`,
   ], 'write');

@@ -4,6 +4,8 @@ import { ensureRemoteSchema } from '../remote/schema';
 import { PhaseTimer } from '../metrics';
 import { DEFAULT_RETRY, RetryPolicy, withRetry } from './retry';
 import { SyncError } from '../remote/errors';
+import type { Dictionary } from '../codec/frames';
+import { ensureDictionary } from '../remote/dictionaries';
 
 export type Strategy = 'optimized' | 'naive';
 
@@ -58,6 +60,8 @@ export class SyncContext {
   readonly timer = new PhaseTimer();
   stopped = false;
   failure: Error | undefined;
+  /** The preset dictionary for files and notes frames (optimized strategy). */
+  dictionary: Dictionary | undefined;
 
   constructor(readonly store: SessionStore, readonly remote: Remote, readonly opts: SyncOptions) {
     opts.signal?.addEventListener('abort', () => { this.stopped = true; }, { once: true });
@@ -71,8 +75,8 @@ export class SyncContext {
     this.opts.onProgress?.({ batchesDone: t.batches, batchesTotal: t.batchesPlanned, recordsSent: t.sent });
   }
 
-  ensureRemoteSchema(): Promise<void> {
-    return this.timer.time('schema', () => withRetry(() => ensureRemoteSchema(this.remote), this.remote.displayUrl,
+  ensureRemoteSchema(remote: Remote = this.remote): Promise<void> {
+    return this.timer.time('schema', () => withRetry(() => ensureRemoteSchema(remote), remote.displayUrl,
       this.opts.retry, this.opts.signal));
   }
 
@@ -85,6 +89,9 @@ export class SyncContext {
         throw err;
       }
       await this.ensureRemoteSchema();
+      // A wiped remote lost its dictionary too: store ours again so every frame stays readable.
+      const dict = this.dictionary;
+      if (dict) await ensureDictionary(this.remote, () => dict.bytes);
       return op();
     }
   }

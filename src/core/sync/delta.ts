@@ -1,7 +1,7 @@
 import type { InValue } from '@libsql/client';
 import type { Session } from '../model';
 import { hashText } from '../hash';
-import { encodeFrame } from '../codec/frames';
+import { Dictionary, encodeFrame } from '../codec/frames';
 import { encodeTimeline } from '../codec/timeline';
 
 /**
@@ -72,16 +72,20 @@ export function fullShape(s: Session, frames: number): Shape {
   };
 }
 
-const frameOrNull = (items: unknown[], encode: (x: unknown[]) => unknown): Uint8Array | null =>
-  items.length === 0 ? null : encodeFrame(encode(items));
+const frameOrNull = (items: unknown[], encode: (x: unknown[]) => unknown, dict?: Dictionary): Uint8Array | null =>
+  items.length === 0 ? null : encodeFrame(encode(items), dict);
+
+const asTimeline = (e: unknown[]) => encodeTimeline(e as Session['events']);
+const asIs = (x: unknown[]) => x;
 
 /**
- * How to bring the remote copy of `s` up to date. `s` must be in canonical form (as the store returns it)
- * and `rawBytes` is the size of its canonical JSON.
+ * How to bring the remote copy of `s` up to date. `s` must be in canonical form (as the store returns it),
+ * `rawBytes` is the size of its canonical JSON, and `dict` (when given) compresses the files and notes.
  */
-export function planWrite(s: Session, hash: string, shape: Shape | undefined, rawBytes: number): RecordWrite {
-  if (shape && canAppend(s, shape)) return appendWrite(s, hash, shape, rawBytes);
-  return fullWrite(s, hash, rawBytes);
+export function planWrite(s: Session, hash: string, shape: Shape | undefined, rawBytes: number,
+  dict?: Dictionary): RecordWrite {
+  if (shape && canAppend(s, shape)) return appendWrite(s, hash, shape, rawBytes, dict);
+  return fullWrite(s, hash, rawBytes, dict);
 }
 
 function canAppend(s: Session, sh: Shape): boolean {
@@ -91,17 +95,17 @@ function canAppend(s: Session, sh: Shape): boolean {
     s.notes.length >= sh.notes && prefixHash(s.notes, sh.notes) === sh.notesHash;
 }
 
-function fullWrite(s: Session, hash: string, rawBytes: number): RecordWrite {
+function fullWrite(s: Session, hash: string, rawBytes: number, dict?: Dictionary): RecordWrite {
   const plain = plainColumns(s);
-  const events = frameOrNull(s.events, (e) => encodeTimeline(e as Session['events']));
+  const events = frameOrNull(s.events, asTimeline);
   const row: InValue[] = [s.id, plain.workspace, plain.branch, plain.started_at, plain.ended_at, plain.active_ms,
     plain.edits, plain.chars_added, plain.chars_removed, plain.languages, s.events.length, s.files.length,
-    s.notes.length, events, frameOrNull(s.files, (f) => f), frameOrNull(s.notes, (n) => n), hash, s.updatedAt];
+    s.notes.length, events, frameOrNull(s.files, asIs, dict), frameOrNull(s.notes, asIs, dict), hash, s.updatedAt];
   return { id: s.id, hash, kind: 'full', row, shape: fullShape(s, events ? 1 : 0), rawBytes };
 }
 
 /** Appends new frames with `col = col || frame`, guarded so it applies only to the exact state it extends. */
-function appendWrite(s: Session, hash: string, sh: Shape, rawBytes: number): RecordWrite {
+function appendWrite(s: Session, hash: string, sh: Shape, rawBytes: number, dict?: Dictionary): RecordWrite {
   const sets: string[] = [];
   const args: InValue[] = [];
   const plain = plainColumns(s);
@@ -112,15 +116,16 @@ function appendWrite(s: Session, hash: string, sh: Shape, rawBytes: number): Rec
     }
   }
   let frames = sh.frames;
-  const append = (col: string, countCol: string, items: unknown[], from: number, encode: (x: unknown[]) => unknown) => {
+  const append = (col: string, countCol: string, items: unknown[], from: number, encode: (x: unknown[]) => unknown,
+    d?: Dictionary) => {
     if (items.length === from) return;
     sets.push(`${col} = CAST(COALESCE(${col}, x'') || ? AS BLOB)`, `${countCol} = ?`);
-    args.push(encodeFrame(encode(items.slice(from))), items.length);
+    args.push(encodeFrame(encode(items.slice(from)), d), items.length);
     if (col === 'events') frames++;
   };
-  append('events', 'event_count', s.events, sh.events, (e) => encodeTimeline(e as Session['events']));
-  append('files', 'file_count', s.files, sh.files, (f) => f);
-  append('notes', 'note_count', s.notes, sh.notes, (n) => n);
+  append('events', 'event_count', s.events, sh.events, asTimeline);
+  append('files', 'file_count', s.files, sh.files, asIs, dict);
+  append('notes', 'note_count', s.notes, sh.notes, asIs, dict);
   sets.push('content_hash = ?', 'updated_at = ?');
   args.push(hash, s.updatedAt);
   const sql = `UPDATE sessions SET ${sets.join(', ')} WHERE id = ? AND event_count = ? AND file_count = ? ` +

@@ -1,14 +1,25 @@
 import type { Session } from '../model';
 import { SyncContext, SyncTotals } from './context';
+import type { Remote } from '../remote/connect';
 import { withRetry } from './retry';
 
 /**
  * The spec's current approach, kept as the baseline that benchmarks compare against: every session,
- * every time, whole records as JSON text, batches of 100, one batch at a time, no compression.
+ * every time, whole records as JSON text, batches of 100, one batch at a time, no compression, through
+ * @libsql/client as shipped (Hrana v2 JSON over HTTP).
  */
 export async function syncNaive(ctx: SyncContext, totals: SyncTotals): Promise<void> {
-  const { store, remote, opts, timer } = ctx;
-  await ctx.ensureRemoteSchema();
+  const remote = ctx.remote.stock();
+  try {
+    await uploadAll(ctx, remote, totals);
+  } finally {
+    remote.close();
+  }
+}
+
+async function uploadAll(ctx: SyncContext, remote: Remote, totals: SyncTotals): Promise<void> {
+  const { store, opts, timer } = ctx;
+  await ctx.ensureRemoteSchema(remote);
   totals.batchesPlanned = Math.ceil(store.count() / opts.batchSize);
   let page: { sql: string; args: (string | number)[] }[] = [];
   const flush = async () => {

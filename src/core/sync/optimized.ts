@@ -6,6 +6,11 @@ import { yieldToEventLoop } from '../metrics';
 import { CheckpointBatch, CheckpointWriter, loadCheckpoint } from './checkpoint';
 import { MAX_FRAMES, RecordWrite, fullShape, fullUpsert, planWrite } from './delta';
 import { canonicalSession, Session } from '../model';
+import type { Dictionary } from '../codec/frames';
+import { trainDictionary } from '../codec/dictionary';
+import { ensureDictionary } from '../remote/dictionaries';
+import { cacheDictionary, cachedDictionary } from './dictionary-cache';
+import { REMOTE_SCHEMA_VERSION } from '../remote/schema';
 import { dropShape, getShape, putShape } from './shapes';
 import { CancelledError, withRetry } from './retry';
 import { SyncContext, SyncTotals } from './context';
@@ -37,6 +42,7 @@ export async function syncOptimized(ctx: SyncContext, totals: SyncTotals): Promi
   await writer.save();
 
   await ensureSchema(ctx);
+  ctx.dictionary = await dictionaryFor(ctx);
   // Batches that committed before an interruption, but whose records the store did not save as synced.
   const unconfirmed = cp.batches.filter((b) => b.completed).flatMap((b) => b.recordIds).filter((id) => byId.has(id));
   if (unconfirmed.length) await reconcile(ctx, unconfirmed, byId, totals);
@@ -90,9 +96,25 @@ export function makeBatches(records: PendingRecord[], size: number, maxBytes: nu
 
 async function ensureSchema(ctx: SyncContext): Promise<void> {
   const key = `remote-schema:${ctx.remote.displayUrl}`;
-  if (ctx.store.getMeta(key) === '1') return;
+  if (ctx.store.getMeta(key) === String(REMOTE_SCHEMA_VERSION)) return;
   await ctx.ensureRemoteSchema();
-  ctx.store.setMeta(key, '1');
+  ctx.store.setMeta(key, String(REMOTE_SCHEMA_VERSION));
+}
+
+/** Sessions a dictionary is trained from: the most recently changed, as they show the user's current habits. */
+const TRAINING_SESSIONS = 300;
+
+/** The dictionary to compress with: cached, or the remote's (which this run may train and store first). */
+async function dictionaryFor(ctx: SyncContext): Promise<Dictionary> {
+  const { store, remote } = ctx;
+  const cached = cachedDictionary(store, remote.displayUrl);
+  if (cached) return cached;
+  const train = () => trainDictionary(store.rows('SELECT id FROM sessions ORDER BY updated_at DESC LIMIT ?',
+    [TRAINING_SESSIONS]).map((r) => store.get(String(r[0]))!));
+  const dict = await ctx.timer.time('schema', () => withRetry(() => ensureDictionary(remote, train), remote.displayUrl,
+    ctx.opts.retry, ctx.opts.signal));
+  cacheDictionary(store, remote.displayUrl, dict);
+  return dict;
 }
 
 /** Uploads batches, at most `concurrency` at once; returns ids whose append must be redone as a full write. */
@@ -174,7 +196,8 @@ async function encodeSliced(ctx: SyncContext, ids: string[]): Promise<RecordWrit
   for (const id of ids) {
     const json = store.getJson(id);
     if (json === undefined) continue;
-    writes.push(planWrite(JSON.parse(json) as Session, store.contentHash(id)!, getShape(store, id), Buffer.byteLength(json)));
+    writes.push(planWrite(JSON.parse(json) as Session, store.contentHash(id)!, getShape(store, id), Buffer.byteLength(json),
+      ctx.dictionary));
     const now = performance.now();
     if (now - sliceStart > SLICE_MS) {
       timer.add('encode', now - sliceStart);

@@ -7,6 +7,8 @@ import { putShape } from './shapes';
 import { readRemoteSessions } from './remote-read';
 import { REMOTE_TABLE } from './optimized';
 import { yieldToEventLoop } from '../metrics';
+import { loadDictionaries } from '../remote/dictionaries';
+import { cacheDictionary } from './dictionary-cache';
 
 export interface PullReport {
   remote: number;
@@ -35,6 +37,10 @@ export async function pullRemote(store: SessionStore, remote: Remote): Promise<P
     }
     if (report.remote % 200 === 0) await yieldToEventLoop();
   }
+  // Later syncs from this store compress with the remote's dictionary without asking for it.
+  const dicts = await loadDictionaries(remote);
+  const newest = Math.max(0, ...dicts.keys());
+  if (newest) cacheDictionary(store, remote.displayUrl, { id: newest, bytes: dicts.get(newest)! });
   await store.flush();
   return report;
 }

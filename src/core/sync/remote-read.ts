@@ -4,6 +4,7 @@ import { decodeFrames } from '../codec/frames';
 import { TimelineColumns, decodeTimeline } from '../codec/timeline';
 import type { Remote } from '../remote/connect';
 import { withRetry } from './retry';
+import { loadDictionaries } from '../remote/dictionaries';
 
 export interface RemoteSession {
   session: Session;
@@ -16,12 +17,13 @@ const COLUMNS = 'id, workspace, branch, started_at, ended_at, active_ms, edits, 
 
 /** Every session the remote holds, decoded, a page at a time (Turso fails responses over 10 MB). */
 export async function* readRemoteSessions(remote: Remote, pageSize = 200): AsyncGenerator<RemoteSession> {
+  const dicts = await withRetry(() => loadDictionaries(remote), remote.displayUrl);
   let after = '';
   for (;;) {
     const rs = await withRetry(() => remote.execute({
       sql: `SELECT ${COLUMNS} FROM sessions WHERE id > ? ORDER BY id LIMIT ?`, args: [after, pageSize],
     }), remote.displayUrl);
-    for (const row of rs.rows) yield decodeRemoteRow(row);
+    for (const row of rs.rows) yield decodeRemoteRow(row, dicts);
     if (rs.rows.length < pageSize) return;
     after = String(rs.rows[rs.rows.length - 1][0]);
   }
@@ -42,14 +44,14 @@ export async function* readNaiveSessions(remote: Remote, pageSize = 200): AsyncG
 
 export class RemoteRecordError extends Error {}
 
-export function decodeRemoteRow(row: Row): RemoteSession {
+export function decodeRemoteRow(row: Row, dicts: ReadonlyMap<number, Uint8Array> = new Map()): RemoteSession {
   const id = String(row[0]);
   const what = (col: string) => `Remote session ${id}, column ${col}`;
   try {
     const timeline = decodeFrames(row[13] as ArrayBuffer | null, what('events'));
     const events = timeline.flatMap((cols) => decodeTimeline(cols as TimelineColumns, what('events')));
-    const files = decodeFrames(row[14] as ArrayBuffer | null, what('files')).flat() as string[];
-    const notes = decodeFrames(row[15] as ArrayBuffer | null, what('notes')).flat() as Session['notes'];
+    const files = decodeFrames(row[14] as ArrayBuffer | null, what('files'), dicts).flat() as string[];
+    const notes = decodeFrames(row[15] as ArrayBuffer | null, what('notes'), dicts).flat() as Session['notes'];
     if (events.length !== Number(row[10]) || files.length !== Number(row[11]) || notes.length !== Number(row[12])) {
       throw new RemoteRecordError(`Remote session ${id}: counts do not match its data (a partial write?)`);
     }
