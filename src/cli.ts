@@ -12,6 +12,8 @@ import { SyncError } from './core/remote/errors';
 import { CliError, openForRead, openForWrite, openRemote, print, withStore } from './cli/open';
 import { exportStore, importLines, mutateStore, seedStore } from './cli/data-commands';
 import { formatSyncReport, formatVerifyReport } from './cli/format';
+import { archivedCountIn, registerArchiveCommands } from './cli/archive-commands';
+import { ArchiveCorruptError, ArchiveVersionError } from './core/archive/archive-store';
 
 /** Exit codes: 0 done, 1 failed (one clear line on stderr), 2 bad usage. */
 const EXIT_FAILED = 1;
@@ -93,7 +95,7 @@ export function buildProgram(): Command {
   program.command('status').description('sessions, pending changes, the last sync and an unfinished checkpoint')
     .addOption(storeOption()).option('--json', 'print a JSON object')
     .action(async (o) => withStore(openForRead(o.store), async (store) => {
-      const status = statusOf(store);
+      const status = { ...statusOf(store), archived: await archivedCountIn(o.store) };
       print(o.json, status, () => formatStatus(status));
     }));
 
@@ -117,7 +119,8 @@ export function buildProgram(): Command {
       try {
         const report = await withStore(openForWrite(o.store), (store) => pullRemote(store, remote));
         print(o.json, report, () => `Pulled ${report.remote} sessions: ${report.added} added, ` +
-          `${report.updated} updated, ${report.unchanged} unchanged.`);
+          `${report.updated} updated, ${report.unchanged} unchanged` +
+          `${report.archived ? `, ${report.archived} left in the archive` : ''}.`);
       } finally {
         remote.close();
       }
@@ -134,6 +137,7 @@ export function buildProgram(): Command {
       print(o.json, r, () => `Read ${r.read} sessions; ${r.changed} added or updated.`);
     }));
 
+  registerArchiveCommands(program);
   return program;
 }
 
@@ -145,7 +149,7 @@ function reportError(err: unknown): number {
   }
   const known = err instanceof CliError || err instanceof StoreBusyError || err instanceof RemoteUrlError ||
     err instanceof SyncError || err instanceof CancelledError || err instanceof StoreCorruptError ||
-    err instanceof StoreVersionError;
+    err instanceof StoreVersionError || err instanceof ArchiveCorruptError || err instanceof ArchiveVersionError;
   const message = (err as Error)?.message ?? String(err);
   process.stderr.write(`session-sync: ${known ? message : `unexpected error: ${message.split('\n')[0]}`}\n`);
   if (!known && process.env.SESSION_SYNC_DEBUG) process.stderr.write(`${(err as Error).stack}\n`);

@@ -16,7 +16,8 @@ export function formatSyncReport(r: SyncReport): string {
 
 export function formatVerifyReport(r: VerifyReport): string {
   const ok = r.missing === 0 && r.mismatched === 0 && r.extra === 0;
-  const lines = [`${ok ? 'Verified' : 'Differences found'}: ${r.local} local, ${r.remote} remote, ` +
+  const lines = [`${ok ? 'Verified' : 'Differences found'}: ${r.local} local, ${r.remote} remote` +
+    `${r.archived ? ` (${r.archived} of them archived here)` : ''}, ` +
     `${r.missing} missing, ${r.mismatched} mismatched, ${r.extra} extra`];
   for (const kind of ['missing', 'mismatched', 'extra'] as const) {
     if (r.examples[kind].length) lines.push(`  ${kind}: ${r.examples[kind].join(', ')}`);

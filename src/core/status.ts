@@ -21,8 +21,9 @@ export function statusOf(store: SessionStore): StoreStatus {
   };
 }
 
-export function formatStatus(s: StoreStatus): string {
+export function formatStatus(s: StoreStatus & { archived?: number }): string {
   const lines = [`Sessions: ${s.sessions}`, `Pending:  ${s.pending}`];
+  if (s.archived !== undefined) lines.push(`Archived: ${s.archived}`);
   if (s.lastSync) {
     const r = s.lastSync;
     lines.push(`Last sync: ${new Date(r.startedAt).toISOString()} ${r.result}, ${r.sent} sent, ${r.skipped} unchanged` +

@@ -197,5 +197,19 @@ export async function archivedCountIn(dir: string): Promise<number> {
   }
 }
 
+/**
+ * Ids of the archived sessions in `dir`, read without writing; empty if there is no archive. The remote
+ * keeps its copies of them by default, so verify and pull must tell them from strangers.
+ */
+export async function archivedIdsIn(dir: string): Promise<Set<string>> {
+  if (!fs.existsSync(path.join(dir, ARCHIVE_FILE))) return new Set();
+  const archive = await ArchiveStore.open(dir, { readOnly: true });
+  try {
+    return new Set(archive.rows('SELECT id FROM archived_sessions').map((r) => String(r[0])));
+  } finally {
+    archive.close();
+  }
+}
+
 export { deleteArchivedFromRemote, remoteHeldIds } from './cloud';
 export type { DeleteReport } from './cloud';

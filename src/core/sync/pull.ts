@@ -8,10 +8,13 @@ import { readRemoteSessions } from './remote-read';
 import { REMOTE_TABLE } from './optimized';
 import { yieldToEventLoop } from '../metrics';
 import { loadDictionaries } from '../remote/dictionaries';
+import { archivedIdsIn } from '../archive/archive';
 import { cacheDictionary } from './dictionary-cache';
 
 export interface PullReport {
   remote: number;
+  /** Sessions archived here: left in the archive (restore brings them back). */
+  archived: number;
   added: number;
   updated: number;
   unchanged: number;
@@ -22,10 +25,15 @@ export interface PullReport {
  * session newer than the remote copy is kept. What arrives is recorded as synced, so it is not sent back.
  */
 export async function pullRemote(store: SessionStore, remote: Remote): Promise<PullReport> {
-  const report: PullReport = { remote: 0, added: 0, updated: 0, unchanged: 0 };
+  const report: PullReport = { remote: 0, archived: 0, added: 0, updated: 0, unchanged: 0 };
+  const archived = await archivedIdsIn(store.dir);
   const now = Date.now();
   for await (const r of readRemoteSessions(remote)) {
     report.remote++;
+    if (archived.has(r.session.id)) {
+      report.archived++;
+      continue;
+    }
     const existed = store.contentHash(r.session.id) !== undefined;
     const changed = store.upsert(r.session);
     if (changed) report[existed ? 'updated' : 'added']++;

@@ -3,10 +3,13 @@ import type { Remote } from '../remote/connect';
 import { sessionHash } from '../hash';
 import { readNaiveSessions, readRemoteSessions } from './remote-read';
 import type { Strategy } from './context';
+import { archivedIdsIn } from '../archive/archive';
 
 export interface VerifyReport {
   local: number;
   remote: number;
+  /** Remote sessions that are archived here (the remote keeps them by default): expected, not extra. */
+  archived: number;
   missing: number;
   mismatched: number;
   extra: number;
@@ -36,7 +39,8 @@ async function* remoteHashes(remote: Remote, strategy: Strategy): AsyncGenerator
 
 /** Compares every local session with the remote copy, streaming both sides in id order. */
 export async function verifyRemote(store: SessionStore, remote: Remote, strategy: Strategy = 'optimized'): Promise<VerifyReport> {
-  const report: VerifyReport = { local: 0, remote: 0, missing: 0, mismatched: 0, extra: 0,
+  const archived = await archivedIdsIn(store.dir);
+  const report: VerifyReport = { local: 0, remote: 0, archived: 0, missing: 0, mismatched: 0, extra: 0,
     examples: { missing: [], mismatched: [], extra: [] } };
   const note = (kind: 'missing' | 'mismatched' | 'extra', id: string) => {
     report[kind]++;
@@ -55,6 +59,8 @@ export async function verifyRemote(store: SessionStore, remote: Remote, strategy
       report.local++;
       if (l.value[1] !== rhash) note('mismatched', rid);
       l = local.next();
+    } else if (archived.has(rid)) {
+      report.archived++;
     } else {
       note('extra', rid);
     }
