@@ -10,6 +10,9 @@ import { Recorder } from './recorder';
 import { SyncController } from './sync-controller';
 import { StatusBar } from './status-bar';
 import { registerCommands } from './commands';
+import { registerHistoryView } from './history-view';
+import { createArchivePort } from './archive-port';
+import { PREVIEW_COMMAND, previewNextSyncCommand } from './preview-command';
 
 /** What `activate` returns: used by the integration tests and open to other extensions. */
 export interface SessionSyncApi {
@@ -57,6 +60,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<Sessio
   context.subscriptions.push(
     log, statusBar, controller,
     ...registerCommands({ controller, shared, recorder, tokens, log }),
+    ...registerHistoryView({ extensionUri: context.extensionUri, controller, shared, archive: createArchivePort(shared), log }),
+    vscode.commands.registerCommand(PREVIEW_COMMAND, () => previewNextSyncCommand(shared, () => settings.excludedWorkspaces,
+      () => controller.remoteUrl())),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!affectsSettings(e)) return;
       settings = readSettings(warnOnce(log));

@@ -27,7 +27,14 @@ async function palette(page, { command }) {
     throw new Error(`command "${command}" not found in the command palette`);
   }
   await row.click();
-  await input.waitFor({ state: 'hidden', timeout: ACTION_TIMEOUT_MS });
+  // Done when the palette closed, or when the command opened its own input box in the same widget
+  // (then the field no longer holds the `>` command filter).
+  await page.waitForFunction(() => {
+    const field = document.querySelector('.quick-input-widget input');
+    const widget = document.querySelector('.quick-input-widget');
+    const shown = widget instanceof HTMLElement && widget.style.display !== 'none' && widget.offsetParent !== null;
+    return !shown || !(field instanceof HTMLInputElement) || !field.value.startsWith('>');
+  }, undefined, { timeout: ACTION_TIMEOUT_MS, polling: 100 });
   return {};
 }
 
@@ -55,13 +62,15 @@ async function screenshot(page, { name }, ctx) {
   if (!/^[\w.-]+$/.test(name ?? '')) throw new Error(`invalid screenshot name "${name}"`);
   const file = path.join(ctx.screenshotDir, `${name}.png`);
   fs.mkdirSync(ctx.screenshotDir, { recursive: true });
+  // The pointer rests where the last click was (often the tab bar); park it so no hover tooltip is captured.
+  await page.mouse.move(1, 450);
+  await page.waitForTimeout(300);
   await page.screenshot({ path: file });
   return { text: file };
 }
 
 async function webviewText(page, { contains }) {
-  const body = page.frameLocator('iframe.webview.ready >> visible=true').first()
-    .frameLocator('iframe#active-frame').locator('body');
+  const body = webviewFrame(page).locator('body');
   const target = contains ? body.filter({ hasText: contains }) : body;
   await target.waitFor({ state: 'attached', timeout: ACTION_TIMEOUT_MS }).catch(() => {
     throw new Error(contains ? `no visible webview containing "${contains}"` : 'no visible webview');
@@ -69,7 +78,48 @@ async function webviewText(page, { contains }) {
   return { text: await body.innerText() };
 }
 
-const ACTIONS = { palette, statusbar, screenshot, webviewText };
+/** The visible webview's document (its inner frame), as a Playwright frame locator. */
+const webviewFrame = (page) => page.frameLocator('iframe.webview.ready >> visible=true').first()
+  .frameLocator('iframe#active-frame');
+
+/** Types into a field of the visible webview: fill fires `input` events, as typing does. */
+async function webviewFill(page, { selector, value }) {
+  const field = webviewFrame(page).locator(selector).first();
+  await field.waitFor({ state: 'visible', timeout: ACTION_TIMEOUT_MS });
+  await field.fill(String(value));
+  return {};
+}
+
+async function webviewClick(page, { selector }) {
+  const target = webviewFrame(page).locator(selector).first();
+  await target.waitFor({ state: 'visible', timeout: ACTION_TIMEOUT_MS });
+  await target.click();
+  return {};
+}
+
+/** How many elements match in the visible webview, and the text and form value of the first. */
+async function webviewQuery(page, { selector }) {
+  const body = webviewFrame(page).locator('body');
+  await body.waitFor({ state: 'attached', timeout: ACTION_TIMEOUT_MS });
+  const all = webviewFrame(page).locator(selector);
+  const count = await all.count();
+  const first = all.first();
+  const value = count ? await first.evaluate((e) => ('value' in e ? String(e.value) : null)) : null;
+  const text = count ? await first.innerText() : null;
+  return { text: JSON.stringify({ count, text, value }) };
+}
+
+/** Answers an open input box or quick pick (e.g. the one a palette command opened): types `text`, then Enter. */
+async function quickInput(page, { text }) {
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible', timeout: ACTION_TIMEOUT_MS });
+  await input.fill(text);
+  await page.keyboard.press('Enter');
+  await input.waitFor({ state: 'hidden', timeout: ACTION_TIMEOUT_MS });
+  return {};
+}
+
+const ACTIONS = { palette, statusbar, screenshot, webviewText, webviewFill, webviewClick, webviewQuery, quickInput };
 
 async function handle(page, file, ctx) {
   const id = /^request-(\d+)\.json$/.exec(path.basename(file))[1];
@@ -83,7 +133,7 @@ async function handle(page, file, ctx) {
   } catch (err) {
     response = { ok: false, error: err instanceof Error ? err.message.split('\n')[0] : String(err) };
   }
-  const arg = req.command ?? req.text ?? req.pattern ?? req.name ?? req.contains ?? '';
+  const arg = req.command ?? req.text ?? req.pattern ?? req.name ?? req.contains ?? req.selector ?? '';
   ctx.log(`[ui] #${id} ${req.action} ${JSON.stringify(arg)} -> ${response.ok ? 'ok' : `error: ${response.error}`}`);
   const out = path.join(path.dirname(file), `response-${id}.json`);
   fs.writeFileSync(`${out}.tmp`, JSON.stringify(response));

@@ -7,6 +7,7 @@ import Mocha from 'mocha';
 const TEST_FILES: Record<string, () => Promise<unknown>> = {
   'smoke.test.ts': () => import('./smoke.test.js'),
   'recording.test.ts': () => import('./recording.test.js'),
+  'webview.test.ts': () => import('./webview.test.js'),
 };
 
 // Reports through console.log only: the extension host forwards console output to the launcher

@@ -9,7 +9,18 @@ export type UiRequest =
   | { action: 'palette'; command: string }
   | { action: 'statusbar'; text?: string; pattern?: string; flags?: string }
   | { action: 'screenshot'; name: string }
-  | { action: 'webviewText'; contains?: string };
+  | { action: 'webviewText'; contains?: string }
+  | { action: 'webviewFill'; selector: string; value: string }
+  | { action: 'webviewClick'; selector: string }
+  | { action: 'webviewQuery'; selector: string }
+  | { action: 'quickInput'; text: string };
+
+/** What `ui.webviewQuery` finds: how many elements match, and the text and form value of the first. */
+export interface WebviewMatch {
+  count: number;
+  text: string | null;
+  value: string | null;
+}
 
 export interface UiResponse {
   ok: boolean;
@@ -91,5 +102,25 @@ export const ui = {
   /** Text of the active webview's body; with `contains`, waits (up to 20 s) until it appears. */
   async webviewText(contains?: string): Promise<string> {
     return (await request({ action: 'webviewText', contains })).text ?? '';
+  },
+
+  /** Fills a field of the visible webview, as typing would (the page sees `input` events). */
+  async webviewFill(selector: string, value: string | number): Promise<void> {
+    await request({ action: 'webviewFill', selector, value: String(value) });
+  },
+
+  /** Clicks an element of the visible webview (waits up to 20 s for it to be visible). */
+  async webviewClick(selector: string): Promise<void> {
+    await request({ action: 'webviewClick', selector });
+  },
+
+  /** Looks up `selector` in the visible webview once; no waiting beyond the webview itself. */
+  async webviewQuery(selector: string): Promise<WebviewMatch> {
+    return JSON.parse((await request({ action: 'webviewQuery', selector })).text ?? '{}') as WebviewMatch;
+  },
+
+  /** Types into the open input box or quick pick and presses Enter. */
+  async quickInput(text: string): Promise<void> {
+    await request({ action: 'quickInput', text });
   },
 };

@@ -1,0 +1,142 @@
+// The messages between the history webview host (src/history-view.ts) and its page (media/history.js).
+// The page is plain JavaScript, so media/history.js repeats these shapes as JSDoc typedefs; change both
+// together. Everything here is plain JSON (numbers are ms epoch or bytes): postMessage clones it.
+
+/** One row of the sync history table (one `sync_runs` row). */
+export interface RunRow {
+  id: number;
+  startedAt: number;
+  durationMs: number | null;
+  result: 'ok' | 'failed' | 'cancelled';
+  sent: number;
+  skipped: number;
+  bytesRaw: number;
+  bytesSent: number;
+  /** The phase that took longest and its milliseconds, or null when none was timed. */
+  slowestPhase: { name: string; ms: number } | null;
+  rowsWritten: number | null;
+  rowsRead: number | null;
+  error: string | null;
+}
+
+/** One point of the chart (oldest first): bytes sent by a run and what they would have been uncompressed. */
+export interface ChartPoint {
+  at: number;
+  bytesRaw: number;
+  bytesSent: number;
+}
+
+/** Server row counters over the last 30 days, and that rate stretched to a 30-day month. */
+export interface CostSummary {
+  runs: number;
+  /** Runs whose remote reported counters (an embedded `file:` database reports none). */
+  metered: number;
+  rowsWritten: number;
+  rowsRead: number;
+  /** Days the measured runs span (at least 1), so a first day is not projected as a month of nothing. */
+  spanDays: number;
+  monthRowsWritten: number;
+  monthRowsRead: number;
+}
+
+/** One record the next sync would send (see src/core/sync/preview.ts). */
+export interface PendingRow {
+  id: string;
+  workspace: string;
+  branch: string | null;
+  kind: 'full' | 'append';
+  newEvents: number;
+  newNotes: number;
+  encodedBytes: number;
+  /** The newest note of the session, shown as text. */
+  lastNote: string | null;
+}
+
+export interface ArchiveSettings {
+  olderThanDays: number;
+  schedule: 'daily' | 'manual';
+  deleteFromRemote: boolean;
+}
+
+export interface ArchivePreviewData {
+  olderThanDays: number;
+  count: number;
+  bytes: number;
+  /** Oldest and newest last-update time of the sessions that would move (null when none). */
+  from: number | null;
+  to: number | null;
+  /** Old sessions left out (not yet synced), with why. */
+  skipped: number;
+}
+
+/** Host → page. */
+export type HostMessage =
+  | {
+    type: 'history';
+    runs: RunRow[];
+    total: number;
+    offset: number;
+    pageSize: number;
+    chart: ChartPoint[];
+    cost: CostSummary;
+    pending: PendingRow[];
+    pendingTotal: number;
+  }
+  /** This window does not own the session store; another VS Code window syncs. */
+  | { type: 'guest'; message: string }
+  | { type: 'settings'; archive: ArchiveSettings }
+  | { type: 'archivePreview'; preview: ArchivePreviewData }
+  | { type: 'archiveResult'; ok: boolean; message: string };
+
+export type ArchiveSettingKey = keyof ArchiveSettings;
+
+/** Page → host. */
+export type PageMessage =
+  /** Sent on load (also after the panel was hidden or reloaded): the page asks for everything again. */
+  | { type: 'ready'; offset: number }
+  | { type: 'page'; offset: number }
+  | { type: 'setArchive'; key: 'olderThanDays'; value: number }
+  | { type: 'setArchive'; key: 'schedule'; value: 'daily' | 'manual' }
+  | { type: 'setArchive'; key: 'deleteFromRemote'; value: boolean }
+  | { type: 'previewArchive'; days: number }
+  | { type: 'archiveNow' }
+  | { type: 'restore' }
+  | { type: 'syncNow' };
+
+export const PAGE_SIZE = 20;
+
+const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v);
+
+/** Checks a message from the page: the page is less trusted than the host and may be stale after an update. */
+export function parsePageMessage(m: unknown): PageMessage | undefined {
+  if (typeof m !== 'object' || m === null) return undefined;
+  const v = m as Record<string, unknown>;
+  switch (v.type) {
+    case 'ready':
+    case 'page':
+      return isInt(v.offset) && v.offset >= 0 ? { type: v.type, offset: v.offset } : undefined;
+    case 'previewArchive':
+      return isInt(v.days) && v.days >= 0 ? { type: 'previewArchive', days: v.days } : undefined;
+    case 'archiveNow':
+    case 'restore':
+    case 'syncNow':
+      return { type: v.type };
+    case 'setArchive':
+      return parseSetArchive(v);
+    default:
+      return undefined;
+  }
+}
+
+function parseSetArchive(v: Record<string, unknown>): PageMessage | undefined {
+  if (v.key === 'olderThanDays' && isInt(v.value) && v.value >= 0 && v.value <= 36_500) {
+    return { type: 'setArchive', key: 'olderThanDays', value: v.value };
+  }
+  if (v.key === 'schedule' && (v.value === 'daily' || v.value === 'manual')) {
+    return { type: 'setArchive', key: 'schedule', value: v.value };
+  }
+  if (v.key === 'deleteFromRemote' && typeof v.value === 'boolean') {
+    return { type: 'setArchive', key: 'deleteFromRemote', value: v.value };
+  }
+  return undefined;
+}

@@ -1,0 +1,148 @@
+// The history webview in a real VS Code: a Sync Now from the palette adds a row with its byte figures to
+// the open page; the archive days field writes the real setting and follows it when it changes elsewhere;
+// a note holding HTML shows as text and runs nothing. Under SESSION_SYNC_SCREENSHOTS=1 it also takes the
+// README's screenshots (docs/images/statusbar.png, docs/images/history-webview.png).
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { SessionStore } from '../../../src/core/store/session-store';
+import { listRuns, SyncRun } from '../../../src/core/sync/history';
+import { formatBytes, savingPercent } from '../../../src/core/format';
+import { ui } from './ui-bridge';
+
+interface SessionSyncApi {
+  storeDir: string;
+  flush(): Promise<void>;
+}
+
+const XSS_NOTE = '<img src=x onerror="document.body.dataset.pwned=1"> fixed the login bug';
+const RUN_ROWS = '#runs-body tr[class^="result-"]';
+
+async function api(): Promise<SessionSyncApi> {
+  const ext = vscode.extensions.getExtension<SessionSyncApi>('session-sync.session-sync');
+  assert.ok(ext, 'extension not installed');
+  return ext.activate();
+}
+
+async function editAndSave(name: string, text: string): Promise<void> {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  assert.ok(folder, 'the test workspace has no folder');
+  const uri = vscode.Uri.joinPath(folder.uri, name);
+  await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode('export {};\n'));
+  const doc = await vscode.workspace.openTextDocument(uri);
+  const editor = await vscode.window.showTextDocument(doc);
+  assert.ok(await editor.edit((e) => e.insert(new vscode.Position(0, 0), text)), 'the edit was not applied');
+  assert.ok(await doc.save(), 'the document was not saved');
+}
+
+/** Polls `probe` until it returns a value, or fails with `what` after `ms`. */
+async function eventually<T>(what: string, probe: () => Promise<T | undefined>, ms = 15_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await probe();
+      if (v !== undefined) return v;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+}
+
+/** The newest sync run, read from the store file the owning window saved after the run. */
+async function newestRun(storeDir: string): Promise<SyncRun> {
+  const { store } = await SessionStore.open(storeDir, { readOnly: true });
+  try {
+    const run = listRuns(store, 1)[0];
+    assert.ok(run, 'no sync run recorded');
+    return run;
+  } finally {
+    await store.close();
+  }
+}
+
+const archiveDays = () => vscode.workspace.getConfiguration('sessionSync').get<number>('archive.olderThanDays');
+
+async function openHistory(): Promise<void> {
+  await ui.palette('Session Sync: Show Sync History');
+  await ui.webviewText('Sync runs');
+}
+
+suite('history webview', () => {
+  suiteTeardown(async () => {
+    await vscode.workspace.getConfiguration('sessionSync').update('archive.olderThanDays', undefined,
+      vscode.ConfigurationTarget.Global);
+  });
+
+  test('Sync Now from the palette adds a row with the bytes figures to the open history', async function () {
+    if (!ui.available) this.skip();
+    const sessionSync = await api();
+    await editAndSave('history.ts', '// a change for the history view\n');
+    await sessionSync.flush();
+    await openHistory();
+    const before = (await ui.webviewQuery(RUN_ROWS)).count;
+
+    await ui.palette('Session Sync: Sync Now');
+    await ui.statusBarText('Synced');
+    const run = await newestRun(sessionSync.storeDir);
+    assert.ok(run.sent >= 1, `the sync sent the edited session (sent ${run.sent})`);
+
+    const row = await eventually('a new row in the history table', async () => {
+      const m = await ui.webviewQuery(RUN_ROWS);
+      return m.count > before ? m : undefined;
+    });
+    const text = row.text ?? '';
+    for (const figure of [formatBytes(run.bytesRaw), formatBytes(run.bytesSent), savingPercent(run.bytesRaw, run.bytesSent)]) {
+      assert.ok(text.includes(figure), `newest row shows ${figure}: ${JSON.stringify(text)}`);
+    }
+    assert.match(text, /\bok\b/);
+    await ui.screenshot('history-webview');
+    await ui.screenshot('statusbar');
+  });
+
+  test('the archive days field writes the setting and follows it when changed elsewhere', async function () {
+    if (!ui.available) this.skip();
+    await api();
+    await openHistory();
+    await ui.webviewFill('#archive-days', 45);
+    await eventually('the setting to become 45', async () => (archiveDays() === 45 ? true : undefined));
+
+    await vscode.workspace.getConfiguration('sessionSync').update('archive.olderThanDays', 120,
+      vscode.ConfigurationTarget.Global);
+    await eventually('the page to show 120 days', async () =>
+      ((await ui.webviewQuery('#archive-days')).value === '120' ? true : undefined));
+    await ui.webviewText('sessions older than 120 days');
+
+    // Every session of this run is minutes old: the dry run must find none of them.
+    await ui.webviewClick('#archive-preview');
+    await ui.webviewText('Dry run: 0 sessions older than 120 days would be archived');
+  });
+
+  test('a note holding HTML renders as text and runs nothing', async function () {
+    if (!ui.available) this.skip();
+    const sessionSync = await api();
+    await ui.palette('Session Sync: Add Note to Current Session');
+    await ui.quickInput(XSS_NOTE);
+    await sessionSync.flush();
+    await openHistory();
+    const body = await ui.webviewText(XSS_NOTE);
+    assert.ok(body.includes(XSS_NOTE), 'the note is shown literally');
+    assert.equal((await ui.webviewQuery('img')).count, 0, 'no <img> element was created from the note');
+    assert.equal((await ui.webviewQuery('body[data-pwned]')).count, 0, 'the onerror handler never ran');
+  });
+
+  test('Preview Next Sync lists the pending session and its new note without sending it', async function () {
+    if (!ui.available) this.skip();
+    await api();
+    await ui.palette('Session Sync: Preview Next Sync');
+    const doc = await eventually('the preview document', async () => {
+      const d = vscode.window.activeTextEditor?.document;
+      return d?.languageId === 'markdown' && d.isUntitled ? d : undefined;
+    });
+    const text = doc.getText();
+    assert.match(text, /Nothing was uploaded/);
+    assert.ok(text.includes(`\` ${vscode.workspace.name} \``), `the workspace is listed: ${text}`);
+    assert.match(text, /\| append \| \d+ \| \d+ \| 1 \|/, 'an append carrying the one new note');
+  });
+});
