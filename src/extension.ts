@@ -12,6 +12,7 @@ import { StatusBar } from './status-bar';
 import { registerCommands } from './commands';
 import { registerHistoryView } from './history-view';
 import { createArchivePort } from './archive-port';
+import { registerArchiveCommands } from './archive-commands';
 import { PREVIEW_COMMAND, previewNextSyncCommand } from './preview-command';
 
 /** What `activate` returns: used by the integration tests and open to other extensions. */
@@ -61,6 +62,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Sessio
     log, statusBar, controller,
     ...registerCommands({ controller, shared, recorder, tokens, log }),
     ...registerHistoryView({ extensionUri: context.extensionUri, controller, shared, archive: createArchivePort(shared), log }),
+    ...registerArchiveCommands({ shared, controller, settings: () => settings, log }),
     vscode.commands.registerCommand(PREVIEW_COMMAND, () => previewNextSyncCommand(shared, () => settings.excludedWorkspaces,
       () => controller.remoteUrl())),
     vscode.workspace.onDidChangeConfiguration((e) => {

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import pLimit from 'p-limit';
 import type { SharedStore } from './core/store/shared-store';
 import { Remote } from './core/remote/connect';
 import { resolveRemoteTarget } from './core/remote/target';
@@ -34,6 +35,8 @@ export class SyncController implements vscode.Disposable {
   readonly onDidChangeState = this.emitter.event;
   private state: SyncState = { kind: 'idle', pending: 0 };
   private running: Promise<SyncReport | undefined> | undefined;
+  /** Syncs and archive moves take turns: an archive never runs while a sync plans or uploads. */
+  private readonly lane = pLimit(1);
   private timer: NodeJS.Timeout | undefined;
   private paused = false;
   private failures = 0;
@@ -80,8 +83,13 @@ export class SyncController implements vscode.Disposable {
 
   /** One sync now; a second request while one runs waits for it. */
   syncNow(token?: vscode.CancellationToken, onProgress?: (p: SyncProgress) => void): Promise<SyncReport | undefined> {
-    this.running ??= this.run(token, onProgress).finally(() => { this.running = undefined; });
+    this.running ??= this.lane(() => this.run(token, onProgress)).finally(() => { this.running = undefined; });
     return this.running;
+  }
+
+  /** Runs `fn` when no sync is running, and keeps syncs waiting until it is done (archive, restore). */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    return this.lane(fn).finally(() => this.refresh());
   }
 
   private async autoTick(): Promise<void> {
