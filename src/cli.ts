@@ -13,6 +13,7 @@ import { CliError, openForRead, openForWrite, openRemote, print, withStore } fro
 import { exportStore, importLines, mutateStore, seedStore } from './cli/data-commands';
 import { formatSyncReport, formatVerifyReport } from './cli/format';
 import { archivedCountIn, registerArchiveCommands } from './cli/archive-commands';
+import { registerBenchCommand } from './cli/bench-command';
 import { ArchiveCorruptError, ArchiveVersionError } from './core/archive/archive-store';
 
 /** Exit codes: 0 done, 1 failed (one clear line on stderr), 2 bad usage. */
@@ -138,6 +139,7 @@ export function buildProgram(): Command {
     }));
 
   registerArchiveCommands(program);
+  registerBenchCommand(program);
   return program;
 }
 
