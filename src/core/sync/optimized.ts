@@ -45,7 +45,10 @@ export async function syncOptimized(ctx: SyncContext, totals: SyncTotals): Promi
   ctx.dictionary = await dictionaryFor(ctx);
   // Batches that committed before an interruption, but whose records the store did not save as synced.
   const unconfirmed = cp.batches.filter((b) => b.completed).flatMap((b) => b.recordIds).filter((id) => byId.has(id));
-  if (unconfirmed.length) await reconcile(ctx, unconfirmed, byId, totals);
+  if (unconfirmed.length) {
+    await reconcile(ctx, unconfirmed, byId, totals);
+    await store.flush(); // what the check found survives another interruption
+  }
   // Records of completed batches that the remote does not hold as they are now go into new batches.
   const stillPending = unconfirmed.filter((id) => byId.has(id));
   if (stillPending.length) {
@@ -64,6 +67,9 @@ export async function syncOptimized(ctx: SyncContext, totals: SyncTotals): Promi
     await writer.save();
     await uploadAll(ctx, writer, extra, byId, totals);
   }
+  // The store must hold the synced marks before the checkpoint goes: otherwise a crash in between would
+  // leave records that the remote holds but neither the store nor a checkpoint knows to be synced.
+  await store.flush();
   if (cp.batches.every((b) => b.completed)) await writer.remove();
   else await writer.save();
   if (ctx.failure) throw ctx.failure;
