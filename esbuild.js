@@ -25,6 +25,8 @@ const common = {
 const entries = [
   { entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' },
   { entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+  // Encodes sync batches off the main thread (src/core/sync/encode-pool.ts looks for it beside the bundle).
+  { entryPoints: ['src/core/sync/encode-worker.ts'], outfile: 'dist/encode-worker.js' },
 ];
 if (!production && fs.existsSync('test/integration/suite/index.ts')) {
   entries.push({ entryPoints: ['test/integration/suite/index.ts'], outfile: 'out/test/index.js',

@@ -3,7 +3,7 @@
 // at random moments never leaves a session in two places or none, and the CLI commands end to end.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -294,32 +294,13 @@ describe('crash safety', () => {
 });
 
 // ---------------------------------------------------------------------------------------------------------------
-// The CLI commands, through the real program (src/cli.ts does not register them yet: a harness adds them).
-
-const HARNESS = `
-import { CommanderError } from 'commander';
-import { buildProgram } from '@src/cli';
-import { registerArchiveCommands } from '@src/cli/archive-commands';
-const program = buildProgram();
-registerArchiveCommands(program);
-program.parseAsync(process.argv.slice(2), { from: 'user' }).then(
-  () => { process.exitCode = typeof process.exitCode === 'number' ? process.exitCode : 0; },
-  (err) => {
-    if (err instanceof CommanderError) { process.exitCode = err.exitCode === 0 ? 0 : 2; return; }
-    process.stderr.write('session-sync: ' + err.message + '\\n');
-    process.exitCode = 1;
-  });
-`;
+// The CLI commands, through the built CLI (dist/cli.js).
 
 describe('CLI', () => {
-  let harness = '';
   before(() => {
-    const d = tempDir();
-    harness = path.join(d, 'harness.ts');
-    // The harness lives outside the repo: resolve its bare import from here.
-    fs.writeFileSync(harness, HARNESS.replaceAll('@src/', `${ROOT}/src/`).replace("'commander'", JSON.stringify(require.resolve('commander'))));
+    execFileSync(process.execPath, ['esbuild.js'], { cwd: ROOT, stdio: 'inherit' });
   });
-  const cli = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', harness, ...args],
+  const cli = (...args: string[]) => spawnSync(process.execPath, ['dist/cli.js', ...args],
     { encoding: 'utf8', cwd: ROOT, timeout: 120_000, maxBuffer: 1 << 28, env: { ...process.env, SESSION_SYNC_REMOTE: '', SESSION_SYNC_TOKEN: '' } });
   const json = (r: ReturnType<typeof cli>) => {
     assert.equal(r.status, 0, r.stderr);

@@ -123,6 +123,12 @@ export class SessionStore {
     return json === undefined ? undefined : parseBody(id, json);
   }
 
+  /** The stored body (zlib-compressed canonical JSON) and content hash, untouched: for encoding elsewhere. */
+  getStored(id: string): { body: Uint8Array; hash: string } | undefined {
+    const row = this.rows('SELECT body, content_hash FROM sessions WHERE id = ?', [id])[0];
+    return row ? { body: row[0] as Uint8Array, hash: String(row[1]) } : undefined;
+  }
+
   /** The session's canonical JSON as stored: what `export` prints and what the naive strategy sends. */
   getJson(id: string): string | undefined {
     const body = this.scalar('SELECT body FROM sessions WHERE id = ?', [id]);

@@ -6,6 +6,7 @@ import { DEFAULT_RETRY, RetryPolicy, withRetry } from './retry';
 import { SyncError } from '../remote/errors';
 import type { Dictionary } from '../codec/frames';
 import { ensureDictionary } from '../remote/dictionaries';
+import type { EncodePool } from './encode-pool';
 
 export type Strategy = 'optimized' | 'naive';
 
@@ -62,6 +63,8 @@ export class SyncContext {
   failure: Error | undefined;
   /** The preset dictionary for files and notes frames (optimized strategy). */
   dictionary: Dictionary | undefined;
+  /** Worker threads that encode batches, while a run uploads several. */
+  pool: EncodePool | undefined;
 
   constructor(readonly store: SessionStore, readonly remote: Remote, readonly opts: SyncOptions) {
     opts.signal?.addEventListener('abort', () => { this.stopped = true; }, { once: true });

@@ -4,7 +4,9 @@ import type { InStatement, ResultSet } from '@libsql/client';
 import type { PendingRecord } from '../store/session-store';
 import { yieldToEventLoop } from '../metrics';
 import { CheckpointBatch, CheckpointWriter, loadCheckpoint } from './checkpoint';
-import { MAX_FRAMES, RecordWrite, fullShape, fullUpsert, planWrite } from './delta';
+import { MAX_FRAMES, RecordWrite, fullShape, fullUpsert } from './delta';
+import type { RawRecord } from './encode-task';
+import { EncodePool, PoolError, encodeHere } from './encode-pool';
 import { canonicalSession, Session } from '../model';
 import type { Dictionary } from '../codec/frames';
 import { trainDictionary } from '../codec/dictionary';
@@ -58,14 +60,21 @@ export async function syncOptimized(ctx: SyncContext, totals: SyncTotals): Promi
 
   const todo = cp.batches.filter((b) => !b.completed);
   totals.batchesPlanned = todo.length;
-  const retryFull = await uploadAll(ctx, writer, todo, byId, totals);
-  if (retryFull.length && !ctx.stopped) {
-    // Appends that found the remote in another state than expected are written whole.
-    const extra = makeBatches(retryFull.map((id) => byId.get(id) as PendingRecord), opts.batchSize, opts.maxBatchBytes);
-    cp.batches.push(...extra);
-    totals.batchesPlanned += extra.length;
-    await writer.save();
-    await uploadAll(ctx, writer, extra, byId, totals);
+  // Workers pay off from a couple of batches on; a few records are encoded here.
+  ctx.pool = todo.length > 1 ? EncodePool.create() : undefined;
+  try {
+    const retryFull = await uploadAll(ctx, writer, todo, byId, totals);
+    if (retryFull.length && !ctx.stopped) {
+      // Appends that found the remote in another state than expected are written whole.
+      const extra = makeBatches(retryFull.map((id) => byId.get(id) as PendingRecord), opts.batchSize, opts.maxBatchBytes);
+      cp.batches.push(...extra);
+      totals.batchesPlanned += extra.length;
+      await writer.save();
+      await uploadAll(ctx, writer, extra, byId, totals);
+    }
+  } finally {
+    await ctx.pool?.close();
+    ctx.pool = undefined;
   }
   // The store must hold the synced marks before the checkpoint goes: otherwise a crash in between would
   // leave records that the remote holds but neither the store nor a checkpoint knows to be synced.
@@ -115,12 +124,23 @@ async function dictionaryFor(ctx: SyncContext): Promise<Dictionary> {
   const { store, remote } = ctx;
   const cached = cachedDictionary(store, remote.displayUrl);
   if (cached) return cached;
-  const train = () => trainDictionary(store.rows('SELECT id FROM sessions ORDER BY updated_at DESC LIMIT ?',
-    [TRAINING_SESSIONS]).map((r) => store.get(String(r[0]))!));
-  const dict = await ctx.timer.time('schema', () => withRetry(() => ensureDictionary(remote, train), remote.displayUrl,
-    ctx.opts.retry, ctx.opts.signal));
+  const sample = await trainingSample(store);
+  const dict = await ctx.timer.time('schema', () => withRetry(() => ensureDictionary(remote, () => trainDictionary(sample)),
+    remote.displayUrl, ctx.opts.retry, ctx.opts.signal));
   cacheDictionary(store, remote.displayUrl, dict);
   return dict;
+}
+
+/** The sessions a dictionary learns from, read a few at a time so the event loop keeps turning. */
+async function trainingSample(store: SyncContext['store']): Promise<Session[]> {
+  const ids = store.rows('SELECT id FROM sessions ORDER BY updated_at DESC LIMIT ?', [TRAINING_SESSIONS]);
+  const sample: Session[] = [];
+  for (const [id] of ids) {
+    const s = store.get(String(id));
+    if (s) sample.push(s);
+    if (sample.length % 20 === 0) await yieldToEventLoop();
+  }
+  return sample;
 }
 
 /** Uploads batches, at most `concurrency` at once; returns ids whose append must be redone as a full write. */
@@ -153,7 +173,7 @@ async function uploadBatch(ctx: SyncContext, batch: CheckpointBatch, byId: Map<s
   totals: SyncTotals): Promise<string[]> {
   const { store } = ctx;
   const ids = batch.recordIds.filter((id) => byId.has(id));
-  const writes = await encodeSliced(ctx, ids);
+  const writes = await encodeBatch(ctx, ids);
   const { stmts, appendAt } = statements(batch.batchId, writes);
   let results: ResultSet[];
   try {
@@ -191,27 +211,31 @@ async function uploadBatch(ctx: SyncContext, batch: CheckpointBatch, byId: Map<s
   return redo;
 }
 
-/** Longest stretch of encoding between two yields, so the shared extension host stays responsive. */
-const SLICE_MS = 12;
+/** Records encoded on this thread between two yields when no worker runs, so the event loop stays responsive. */
+const INLINE_CHUNK = 4;
 
-/** Encodes the batch's records, yielding to the event loop every few milliseconds. */
-async function encodeSliced(ctx: SyncContext, ids: string[]): Promise<RecordWrite[]> {
+/** Encodes the batch's records: in a worker when the pool runs, else here in small chunks. */
+async function encodeBatch(ctx: SyncContext, ids: string[]): Promise<RecordWrite[]> {
   const { store, timer } = ctx;
-  const writes: RecordWrite[] = [];
-  let sliceStart = performance.now();
-  for (const id of ids) {
-    const json = store.getJson(id);
-    if (json === undefined) continue;
-    writes.push(planWrite(JSON.parse(json) as Session, store.contentHash(id)!, getShape(store, id), Buffer.byteLength(json),
-      ctx.dictionary));
-    const now = performance.now();
-    if (now - sliceStart > SLICE_MS) {
-      timer.add('encode', now - sliceStart);
-      await yieldToEventLoop();
-      sliceStart = performance.now();
+  const records: RawRecord[] = timer.timeSync('read', () => ids.flatMap((id) => {
+    const stored = store.getStored(id);
+    return stored ? [{ id, hash: stored.hash, body: stored.body, shape: getShape(store, id) }] : [];
+  }));
+  const dictionary = ctx.dictionary;
+  if (ctx.pool) {
+    try {
+      return await timer.time('encode', () => ctx.pool!.encode({ records, dictionary }));
+    } catch (err) {
+      if (!(err instanceof PoolError)) throw err;
+      ctx.log(`Encoding on the main thread from now on: ${err.message}`);
+      ctx.pool = undefined;
     }
   }
-  timer.add('encode', performance.now() - sliceStart);
+  const writes: RecordWrite[] = [];
+  for (let i = 0; i < records.length; i += INLINE_CHUNK) {
+    writes.push(...timer.timeSync('encode', () => encodeHere({ records: records.slice(i, i + INLINE_CHUNK), dictionary })));
+    await yieldToEventLoop();
+  }
   return writes;
 }
 
