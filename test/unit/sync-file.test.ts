@@ -130,7 +130,7 @@ describe('optimized sync to the embedded remote', () => {
   test('pull into an empty store rebuilds it byte for byte, and it has nothing to send back', async () => {
     const other = await otherStore(ctx.remote);
     const pulled = await pullRemote(other.store, other.remote);
-    assert.deepEqual(pulled, { remote: 300, added: 300, updated: 0, unchanged: 0 });
+    assert.deepEqual(pulled, { remote: 300, archived: 0, added: 300, updated: 0, unchanged: 0 });
     assert.equal(await exportText(other.store), await exportText(ctx.store));
     assert.equal(other.store.pendingCount('sessions'), 0);
     const back = await runSync(other.store, other.remote);

@@ -26,12 +26,14 @@ export class EncodePool {
     for (const w of workers) {
       this.idle.push(w);
       w.on('message', (m: { id: number; writes?: RecordWrite[]; error?: string }) => {
+        w.unref();
         const job = this.busy.get(w);
         this.busy.delete(w);
         this.release(w);
         if (m.error !== undefined) job?.reject(new Error(m.error));
         else job?.resolve(m.writes!);
       });
+      w.unref(); // idle workers never keep a process alive; a worker with a batch does (see encode)
       w.once('error', (err) => this.retire(w, err));
       w.once('exit', (code) => this.retire(w, new PoolError(`encode worker exited (code ${code})`)));
     }
@@ -54,12 +56,17 @@ export class EncodePool {
     const id = this.nextId++;
     return new Promise<RecordWrite[]>((resolve, reject) => {
       this.busy.set(worker, { id, resolve, reject });
+      worker.ref();
       worker.postMessage({ ...task, id });
     });
   }
 
   async close(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+
+  get alive(): boolean {
+    return this.live > 0;
   }
 
   private acquire(): Promise<Worker | undefined> {
@@ -97,6 +104,32 @@ function workerEntry(): { code: string; eval: boolean } | undefined {
     return { code: `require('tsx/cjs'); require(${JSON.stringify(source)});`, eval: true };
   }
   return undefined;
+}
+
+/** Idle time after which the shared pool's workers are stopped (they cost memory, not CPU). */
+const IDLE_MS = 20_000;
+let shared: EncodePool | undefined;
+let users = 0;
+let idleTimer: NodeJS.Timeout | undefined;
+
+/**
+ * The process's pool, started on first use and kept while syncs follow each other (starting workers
+ * costs tens of milliseconds bundled, hundreds from source), stopped after a while without use.
+ */
+export function acquireSharedPool(): EncodePool | undefined {
+  clearTimeout(idleTimer);
+  if (!shared?.alive) shared = EncodePool.create();
+  if (shared) users++;
+  return shared;
+}
+
+export function releaseSharedPool(): void {
+  if (--users > 0 || !shared) return;
+  idleTimer = setTimeout(() => {
+    void shared?.close();
+    shared = undefined;
+  }, IDLE_MS);
+  idleTimer.unref();
 }
 
 /** Encodes on the calling thread: the fallback, and what a single batch uses. */

@@ -6,7 +6,7 @@ import { yieldToEventLoop } from '../metrics';
 import { CheckpointBatch, CheckpointWriter, loadCheckpoint } from './checkpoint';
 import { MAX_FRAMES, RecordWrite, fullShape, fullUpsert } from './delta';
 import type { RawRecord } from './encode-task';
-import { EncodePool, PoolError, encodeHere } from './encode-pool';
+import { PoolError, acquireSharedPool, encodeHere, releaseSharedPool } from './encode-pool';
 import { canonicalSession, Session } from '../model';
 import type { Dictionary } from '../codec/frames';
 import { trainDictionary } from '../codec/dictionary';
@@ -61,7 +61,8 @@ export async function syncOptimized(ctx: SyncContext, totals: SyncTotals): Promi
   const todo = cp.batches.filter((b) => !b.completed);
   totals.batchesPlanned = todo.length;
   // Workers pay off from a couple of batches on; a few records are encoded here.
-  ctx.pool = todo.length > 1 ? EncodePool.create() : undefined;
+  ctx.pool = todo.length > 1 ? acquireSharedPool() : undefined;
+  const usesPool = ctx.pool !== undefined;
   try {
     const retryFull = await uploadAll(ctx, writer, todo, byId, totals);
     if (retryFull.length && !ctx.stopped) {
@@ -73,7 +74,7 @@ export async function syncOptimized(ctx: SyncContext, totals: SyncTotals): Promi
       await uploadAll(ctx, writer, extra, byId, totals);
     }
   } finally {
-    await ctx.pool?.close();
+    if (usesPool) releaseSharedPool();
     ctx.pool = undefined;
   }
   // The store must hold the synced marks before the checkpoint goes: otherwise a crash in between would
