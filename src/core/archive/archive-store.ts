@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Database, SqlValue } from 'sql.js';
+import { applyMigrations, inTransaction, queryRows } from '../store/sql';
 import { loadSqlJs } from '../store/sqljs';
 import { removeStaleTemps, writeFileAtomic } from '../store/atomic-file';
 
@@ -133,32 +134,15 @@ export class ArchiveStore {
   }
 
   transaction<T>(fn: () => T): T {
-    this.db.exec('SAVEPOINT tx');
-    try {
-      const result = fn();
-      this.db.exec('RELEASE tx');
-      return result;
-    } catch (err) {
-      this.db.exec('ROLLBACK TO tx; RELEASE tx');
-      throw err;
-    }
+    return inTransaction(this.db, fn);
   }
 
   scalar(sql: string, params: SqlValue[] = []): SqlValue | undefined {
-    const row = this.rows(sql, params)[0];
-    return row === undefined ? undefined : row[0];
+    return this.rows(sql, params)[0]?.[0];
   }
 
   rows(sql: string, params: SqlValue[] = []): SqlValue[][] {
-    const stmt = this.db.prepare(sql);
-    try {
-      stmt.bind(params);
-      const out: SqlValue[][] = [];
-      while (stmt.step()) out.push(stmt.get());
-      return out;
-    } finally {
-      stmt.free();
-    }
+    return queryRows(this.db, sql, params);
   }
 }
 
@@ -176,20 +160,7 @@ function checkReadable(db: Database, file: string): void {
 }
 
 function migrate(db: Database): void {
-  const current = Number(db.exec('PRAGMA user_version')[0].values[0][0]);
-  if (current > MIGRATIONS.length) {
-    throw new ArchiveVersionError(`The session archive was written by a newer Session Sync (schema ${current}, ` +
-      `this one knows ${MIGRATIONS.length}). Update the extension or CLI; the archive was left untouched.`);
-  }
-  for (let v = current; v < MIGRATIONS.length; v++) {
-    db.exec('BEGIN');
-    try {
-      db.exec(MIGRATIONS[v]);
-      db.exec(`PRAGMA user_version = ${v + 1}`);
-      db.exec('COMMIT');
-    } catch (err) {
-      db.exec('ROLLBACK');
-      throw err;
-    }
-  }
+  applyMigrations(db, MIGRATIONS, (current, known) => new ArchiveVersionError(
+    `The session archive was written by a newer Session Sync (schema ${current}, this one knows ${known}). ` +
+    'Update the extension or CLI; the archive was left untouched.'));
 }

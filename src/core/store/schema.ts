@@ -1,4 +1,5 @@
 import type { Database } from 'sql.js';
+import { applyMigrations } from './sql';
 
 /**
  * Forward-only migrations of the local store. `PRAGMA user_version` holds how many have run; a store
@@ -60,21 +61,7 @@ export const SCHEMA_VERSION = MIGRATIONS.length;
 export class StoreVersionError extends Error {}
 
 export function migrate(db: Database): void {
-  const current = Number(db.exec('PRAGMA user_version')[0].values[0][0]);
-  if (current > SCHEMA_VERSION) {
-    throw new StoreVersionError(
-      `The session store was written by a newer Session Sync (schema ${current}, this one knows ${SCHEMA_VERSION}). ` +
-      'Update the extension or CLI; the store was left untouched.');
-  }
-  for (let v = current; v < SCHEMA_VERSION; v++) {
-    db.exec('BEGIN');
-    try {
-      db.exec(MIGRATIONS[v]);
-      db.exec(`PRAGMA user_version = ${v + 1}`);
-      db.exec('COMMIT');
-    } catch (err) {
-      db.exec('ROLLBACK');
-      throw err;
-    }
-  }
+  applyMigrations(db, MIGRATIONS, (current, known) => new StoreVersionError(
+    `The session store was written by a newer Session Sync (schema ${current}, this one knows ${known}). ` +
+    'Update the extension or CLI; the store was left untouched.'));
 }

@@ -6,6 +6,7 @@ import { Session, sessionToJson } from '../model';
 import { hashText } from '../hash';
 import { loadSqlJs } from './sqljs';
 import { migrate } from './schema';
+import { inTransaction, queryRows } from './sql';
 import { removeStaleTemps, setAside, writeFileAtomic, writeFileAtomicSync } from './atomic-file';
 
 export const STORE_FILE = 'sessions.sqlite';
@@ -275,32 +276,15 @@ export class SessionStore {
   // ---- small SQL helpers ------------------------------------------------------------------------
 
   transaction<T>(fn: () => T): T {
-    this.db.exec('SAVEPOINT tx');
-    try {
-      const result = fn();
-      this.db.exec('RELEASE tx');
-      return result;
-    } catch (err) {
-      this.db.exec('ROLLBACK TO tx; RELEASE tx');
-      throw err;
-    }
+    return inTransaction(this.db, fn);
   }
 
   scalar(sql: string, params: SqlValue[] = []): SqlValue | undefined {
-    const row = this.rows(sql, params)[0];
-    return row === undefined ? undefined : row[0];
+    return this.rows(sql, params)[0]?.[0];
   }
 
   rows(sql: string, params: SqlValue[] = []): SqlValue[][] {
-    const stmt = this.db.prepare(sql);
-    try {
-      stmt.bind(params);
-      const out: SqlValue[][] = [];
-      while (stmt.step()) out.push(stmt.get());
-      return out;
-    } finally {
-      stmt.free();
-    }
+    return queryRows(this.db, sql, params);
   }
 }
 
