@@ -1,3 +1,5 @@
+import * as fs from 'node:fs';
+import type { SessionStore } from '../core/store/session-store';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { formatBytes } from '../core/format';
 import {
@@ -102,18 +104,33 @@ async function archive(o: ArchiveOpts): Promise<void> {
     const archiveStore = await openArchiveFor(store);
     try {
       const plan = planArchive(store, { olderThanDays: o.olderThan });
+      const before = await liveFileFigures(store);
       const r = await archiveSessions(store, archiveStore, plan);
+      const after = await liveFileFigures(store);
       const deleted = o.deleteFromRemote ? await deleteFromRemote(archiveStore, o) : null;
       const out = { dryRun: false, ...planJson(plan), moved: r.moved, stayedLive: r.stayedLive,
-        deletedFromRemote: deleted, archived: archiveStore.count() };
+        deletedFromRemote: deleted, archived: archiveStore.count(),
+        liveStore: { bytesBefore: before.bytes, bytesAfter: after.bytes, saveMsBefore: before.saveMs, saveMsAfter: after.saveMs } };
       print(!!o.json, out, () => planText(plan, 'Archived').replace(/^Archived \d+/, `Archived ${r.moved}`) +
         (r.stayedLive ? `\n${r.stayedLive} changed during the move and stayed live.` : '') +
         (deleted === null ? '' : `\nDeleted ${deleted} of them from the remote.`) +
-        `\n${out.archived} sessions are archived in all.`);
+        `\n${out.archived} sessions are archived in all.` +
+        `\nLive store: ${formatBytes(before.bytes)} -> ${formatBytes(after.bytes)}; a save took ${before.saveMs} ms, now ${after.saveMs} ms.`);
     } finally {
       archiveStore.close();
     }
   });
+}
+
+/** The live store's size on disk and the time of one full save (the cost every change pays), median of three. */
+async function liveFileFigures(store: SessionStore): Promise<{ bytes: number; saveMs: number }> {
+  const times: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const t0 = performance.now();
+    await store.flush(true);
+    times.push(performance.now() - t0);
+  }
+  return { bytes: fs.statSync(store.file).size, saveMs: Math.round(times.sort((a, b) => a - b)[1]) };
 }
 
 /** Every archived session this remote still holds goes, including those of earlier runs without the flag. */
