@@ -31,7 +31,7 @@ const unitFiles = readdirSync(join(root, 'test/unit')).filter((f) => f.endsWith(
 
 await run('build', process.execPath, ['esbuild.js']);
 await run('typecheck', process.execPath, ['node_modules/typescript/bin/tsc', '-p', '.', '--noEmit']);
-await run('lint', process.execPath, ['node_modules/eslint/bin/eslint.js', 'src', 'test']);
+await run('lint', process.execPath, ['node_modules/eslint/bin/eslint.js', 'src', 'test', 'scripts']);
 const unit = await run('unit tests', process.execPath, ['--import', 'tsx', '--test', ...unitFiles]);
 totals.passed += count(unit.out, /^# pass (\d+)/gm);
 totals.failed += count(unit.out, /^# fail (\d+)/gm);

@@ -1,0 +1,133 @@
+// Parallel uploads and resume, measured: concurrency 4 vs 1 and the cost of resuming after an interruption at 50%, through the
+// shaped proxy (50 ms RTT, optional bandwidth cap) to a fresh real sqld per run. Wire bytes are counted at the proxy.
+// Run: node --import tsx scripts/measure-concurrency.ts [count=10000] [mbit=0]
+import { execSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { SessionStore, STORE_FILE } from '../src/core/store/session-store';
+import { Remote } from '../src/core/remote/connect';
+import { runSync, type SyncReport } from '../src/core/sync/engine';
+import type { SyncOptions } from '../src/core/sync/context';
+import { verifyPassed, verifyRemote } from '../src/core/sync/verify';
+import { generateSessions } from '../src/core/generator';
+import type { Session } from '../src/core/model';
+import { startSqld, type SqldServer } from '../src/core/bench/sqld-process';
+import { startShapedProxy, type ShapedProxy } from '../src/core/net/shaped-proxy';
+
+const COUNT = Number(process.argv[2] ?? 10_000);
+const MBIT = Number(process.argv[3] ?? 0);
+const SHAPE = { rttMs: 50, mbit: MBIT > 0 ? MBIT : undefined };
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'measure-issue4-'));
+
+interface Link { server: SqldServer; proxy: ShapedProxy; remote: Remote }
+
+async function link(): Promise<Link> {
+  const server = await startSqld();
+  const proxy = await startShapedProxy({ target: { host: '127.0.0.1', port: Number(new URL(server.httpUrl).port) }, ...SHAPE });
+  return { server, proxy, remote: new Remote({ url: proxy.url('http') }) };
+}
+
+async function unlink(l: Link): Promise<void> {
+  l.remote.close();
+  await l.proxy.close();
+  await l.server.stop();
+}
+
+async function storeOf(name: string, sessions: Session[] | string): Promise<SessionStore> {
+  const dir = path.join(root, name);
+  fs.mkdirSync(dir);
+  if (typeof sessions === 'string') fs.copyFileSync(sessions, path.join(dir, STORE_FILE));
+  const { store } = await SessionStore.open(dir);
+  if (typeof sessions !== 'string') store.upsertMany(sessions);
+  await store.flush();
+  return store;
+}
+
+interface Measured { label: string; ms: number; up: number; down: number; report: SyncReport }
+
+async function measure(label: string, store: SessionStore, l: Link, opts: Partial<SyncOptions>): Promise<Measured> {
+  l.proxy.resetStats();
+  const report = await runSync(store, l.remote, opts);
+  const s = l.proxy.stats();
+  const m = { label, ms: report.durationMs, up: s.bytesUp, down: s.bytesDown, report };
+  const r = report;
+  console.log(`${label}: ${r.result} ${r.durationMs} ms, sent ${r.sent}, batches ${r.batches}, skippedBatches ` +
+    `${r.skippedBatches}, reconciled ${r.reconciled}, wire up ${s.bytesUp} B / down ${s.bytesDown} B, ` +
+    `bytesSent ${r.bytesSent}, roundTrips ${r.roundTrips}, phases ${JSON.stringify(r.phases)}`);
+  return m;
+}
+
+async function assertVerified(store: SessionStore, l: Link): Promise<void> {
+  const direct = new Remote({ url: l.server.httpUrl });
+  const v = await verifyRemote(store, direct);
+  direct.close();
+  if (!verifyPassed(v)) throw new Error(`verify failed: ${JSON.stringify(v)}`);
+}
+
+async function fullRun(label: string, seedFile: string, concurrency: number): Promise<Measured> {
+  const l = await link();
+  const store = await storeOf(label, seedFile);
+  const m = await measure(label, store, l, { concurrency });
+  await assertVerified(store, l);
+  await store.close();
+  await unlink(l);
+  return m;
+}
+
+/** Interrupts at 50% of batches, resumes, and returns the resumed run plus the ids that were left. */
+async function resumeRun(seedFile: string): Promise<{ interrupted: Measured; resumed: Measured; left: string[] }> {
+  const l = await link();
+  const store = await storeOf('resume', seedFile);
+  const abort = new AbortController();
+  const interrupted = await measure('interrupted at 50% (c4)', store, l, { concurrency: 4, signal: abort.signal,
+    onProgress: (p) => { if (p.batchesDone >= p.batchesTotal / 2) abort.abort(); } });
+  const left = store.pending('sessions').map((p) => p.id);
+  console.log(`left after the interruption: ${left.length} sessions`);
+  const resumed = await measure('resumed (c4)', store, l, { concurrency: 4 });
+  await assertVerified(store, l);
+  await store.close();
+  await unlink(l);
+  return { interrupted, resumed, left };
+}
+
+async function freshOf(label: string, sessions: Session[]): Promise<Measured> {
+  const l = await link();
+  const store = await storeOf(label, sessions);
+  const m = await measure(label, store, l, { concurrency: 4 });
+  await store.close();
+  await unlink(l);
+  return m;
+}
+
+async function main(): Promise<void> {
+  const tree = execSync('git log -1 --format=%h').toString().trim();
+  const dirty = execSync('git status --porcelain src').toString().trim() ? ' plus uncommitted changes in src/' : '';
+  console.log(`tree ${tree}${dirty}; ${COUNT} sessions; shape ${JSON.stringify(SHAPE)}; ${os.cpus().length} cpus`);
+  const t0 = performance.now();
+  const sessions = generateSessions({ count: COUNT, seed: 'measure-issue4', now: Date.UTC(2025, 5, 1) });
+  const seed = await storeOf('seed', sessions);
+  await seed.close();
+  const seedFile = path.join(root, 'seed', STORE_FILE);
+  console.log(`seeded in ${Math.round(performance.now() - t0)} ms, store ${fs.statSync(seedFile).size} B`);
+
+  const c1 = await fullRun('full c1', seedFile, 1);
+  const c4 = await fullRun('full c4', seedFile, 4);
+  console.log(`RATIO c1/c4 duration: ${(c1.ms / c4.ms).toFixed(2)}x; upload phase ratio ` +
+    `${(c1.report.phases.upload / c4.report.phases.upload).toFixed(2)}x`);
+
+  const { resumed, left } = await resumeRun(seedFile);
+  const leftSet = new Set(left);
+  const half = await freshOf('fresh sync of exactly the remaining sessions (c4)', sessions.filter((s) => leftSet.has(s.id)));
+  console.log(`RESUME vs fresh remaining: time ${(resumed.ms / half.ms).toFixed(2)}x, wire up ` +
+    `${(resumed.up / half.up).toFixed(3)}x, down ${(resumed.down / half.down).toFixed(3)}x`);
+  console.log(`RESUME vs half of full c4: time ${(resumed.ms / (c4.ms / 2)).toFixed(2)}x, wire up ` +
+    `${(resumed.up / (c4.up / 2)).toFixed(3)}x`);
+  fs.rmSync(root, { recursive: true, force: true });
+}
+
+main().catch((err) => {
+  console.error(err);
+  fs.rmSync(root, { recursive: true, force: true });
+  process.exitCode = 1;
+});
