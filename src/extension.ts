@@ -31,15 +31,18 @@ export async function activate(context: vscode.ExtensionContext): Promise<Sessio
   const storeDir = context.globalStorageUri.fsPath;
   let settings = readSettings(warnOnce(log));
   const tokens = new TokenStore(context.secrets);
+  // The store starts first and may report a role change before the controller exists.
+  const late: { controller?: SyncController } = {};
   const shared = await SharedStore.start(storeDir, {
     log: (m) => log.info(m),
-    onRoleChange: () => controller?.refresh(),
-    onSyncRequest: () => void controller?.syncNow(),
+    onRoleChange: () => late.controller?.refresh(),
+    onSyncRequest: () => void late.controller?.syncNow(),
     onRecovered: (keptAs) => void vscode.window.showWarningMessage(
       `Session Sync: the session store could not be read and was kept as ${keptAs}. A new store was started; ` +
       'sessions already synced are still in your database.'),
   });
-  const controller: SyncController = new SyncController(shared, () => settings, tokens, log);
+  const controller = new SyncController(shared, () => settings, tokens, log);
+  late.controller = controller;
   const statusBar = new StatusBar();
   controller.onDidChangeState((s) => statusBar.render(s));
   statusBar.render(controller.current);

@@ -86,14 +86,23 @@ export class Recorder implements vscode.Disposable {
     this.endSession();
   }
 
+  /**
+   * Untitled documents and files inside a workspace folder belong to the session; anything else (the user's
+   * settings.json, a file from another project) is not this workspace's work and is not recorded.
+   */
+  private isRecorded(uri: vscode.Uri): boolean {
+    if (!RECORDED_SCHEMES.has(uri.scheme)) return false;
+    return uri.scheme === 'untitled' || vscode.workspace.getWorkspaceFolder(uri) !== undefined;
+  }
+
   private onDocument(kind: 'open' | 'save', doc: vscode.TextDocument): void {
-    if (!RECORDED_SCHEMES.has(doc.uri.scheme)) return;
+    if (!this.isRecorded(doc.uri)) return;
     this.record({ kind, file: this.filePath(doc.uri), language: doc.languageId });
   }
 
   private onChange(e: vscode.TextDocumentChangeEvent): void {
     // Dirty-state-only notifications come with no content changes.
-    if (!RECORDED_SCHEMES.has(e.document.uri.scheme) || e.contentChanges.length === 0) return;
+    if (!this.isRecorded(e.document.uri) || e.contentChanges.length === 0) return;
     let added = 0;
     let removed = 0;
     for (const c of e.contentChanges) {

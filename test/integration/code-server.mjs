@@ -91,6 +91,29 @@ export function startCodeServer({ node24, entry, port, dirs, extraEnv = {} }) {
   return { child, logFile, exited, stop: () => killGroup(child, exited) };
 }
 
+/**
+ * Installs a .vsix into `dirs.extensions` with code-server's own `--install-extension`, as a user would,
+ * in the run's isolated environment. Resolves with its output; rejects when it fails or takes over `timeoutMs`.
+ */
+export function installExtension({ node24, entry, dirs, vsix, timeoutMs = 60_000 }) {
+  const args = [entry, '--user-data-dir', dirs['user-data'], '--extensions-dir', dirs.extensions,
+    '--install-extension', vsix];
+  const child = spawn(node24, args, { cwd: dirs.workspace, env: isolatedEnv(dirs, node24, {}), detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  for (const pipe of [child.stdout, child.stderr]) pipe.on('data', (d) => { output += d; });
+  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  let timer;
+  const timedOut = new Promise((resolve) => { timer = setTimeout(resolve, timeoutMs, 'timeout'); });
+  return Promise.race([exited, timedOut]).then(async (outcome) => {
+    clearTimeout(timer);
+    await killGroup(child, exited);
+    if (outcome === 'timeout') throw new Error(`--install-extension took over ${timeoutMs / 1000} s:\n${output}`);
+    if (outcome.code !== 0) throw new Error(`--install-extension failed (${outcome.code ?? outcome.signal}):\n${output}`);
+    return output.trim();
+  });
+}
+
 /** SIGTERM to the process group, SIGKILL after 3 s if anything is still alive. */
 export async function killGroup(child, exited) {
   if (child.exitCode !== null || child.signalCode !== null) return signalGroup(child.pid, 'SIGKILL');

@@ -3,7 +3,10 @@
 // (code-server on Node 24) and drives the workbench page with Debian's Chromium via playwright-core.
 // VS Code cannot be downloaded here, so @vscode/test-electron is not used. The caller builds first
 // (`node esbuild.js`). Usage: node test/integration/launch.mjs [--extension DIR] [--tests FILE]
-// Last line printed is always `integration: N passed, M failed`; the exit code is the suite's.
+// [--no-packaged | --packaged]. Two phases: the suite, then the packaged extension (packaged.mjs: `npm run
+// package`, --install-extension, Sync Now), which counts as one more test. --no-packaged runs only the suite,
+// --packaged only the packaged phase; SESSION_SYNC_IT_GREP (a subset of the suite) also skips the packaged phase.
+// Last line printed is always `integration: N passed, M failed`; the exit code is non-zero when anything failed.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,6 +15,7 @@ import { chromium } from 'playwright-core';
 import { ROOT, codeServerPath, ensureCodeServer, node24Path } from '../../scripts/ensure-test-tools.mjs';
 import { freePort, makeRunDirs, startCodeServer, waitForHttp, writeWorkspace } from './code-server.mjs';
 import { serveBridge } from './ui-driver.mjs';
+import { runPackaged } from './packaged.mjs';
 
 const CHROMIUM = process.env.SESSION_SYNC_CHROMIUM ?? '/usr/bin/chromium';
 const TOTAL_TIMEOUT_MS = Number(process.env.SESSION_SYNC_IT_TIMEOUT_MS ?? 10 * 60_000);
@@ -162,13 +166,33 @@ function parseArgs(argv) {
     const i = argv.indexOf(name);
     return path.resolve(i >= 0 && argv[i + 1] ? argv[i + 1] : fallback);
   };
-  return { extensionDir: option('--extension', ROOT), testsEntry: option('--tests', DEFAULT_TESTS_ENTRY) };
+  const packagedOnly = argv.includes('--packaged');
+  return {
+    extensionDir: option('--extension', ROOT), testsEntry: option('--tests', DEFAULT_TESTS_ENTRY),
+    suite: !packagedOnly,
+    packaged: packagedOnly || (!argv.includes('--no-packaged') && !process.env.SESSION_SYNC_IT_GREP),
+  };
+}
+
+/** Phase 1: the suite in the extension host. Its counts; a run that never reported counts as one failure. */
+async function suitePhase(extensionDir, testsEntry, signal) {
+  const r = await runIntegration({ extensionDir, testsEntry, signal });
+  if (!r.reported) console.log('[it] the suite did not report a RESULT line (crash or timeout); counted as 1 failure');
+  const failed = r.reported ? r.failed : Math.max(r.failed, 1);
+  return { passed: r.passed, failed: r.code === 0 ? failed : Math.max(failed, 1) };
+}
+
+/** Phase 2: the packaged .vsix installed into a fresh code-server; one test. */
+async function packagedPhase(signal) {
+  const r = await runPackaged({ signal });
+  console.log(`[it] packaged extension: ${r.ok ? 'ok' : 'FAIL'} after ${r.seconds} s`);
+  return { passed: r.ok ? 1 : 0, failed: r.ok ? 0 : 1 };
 }
 
 async function main() {
-  const { extensionDir, testsEntry } = parseArgs(process.argv.slice(2));
+  const { extensionDir, testsEntry, suite, packaged } = parseArgs(process.argv.slice(2));
   try {
-    assertBuilt(extensionDir, testsEntry);
+    if (suite) assertBuilt(extensionDir, testsEntry);
   } catch (err) {
     console.error(`[it] ${err.message}`);
     console.log('integration: 0 passed, 1 failed');
@@ -178,11 +202,12 @@ async function main() {
   ensureCodeServer();
   const interrupt = new AbortController();
   for (const sig of ['SIGINT', 'SIGTERM']) process.once(sig, () => interrupt.abort());
-  const r = await runIntegration({ extensionDir, testsEntry, signal: interrupt.signal });
-  if (!r.reported) console.log('[it] the suite did not report a RESULT line (crash or timeout); counted as 1 failure');
-  const failed = r.reported ? r.failed : Math.max(r.failed, 1);
-  console.log(`integration: ${r.passed} passed, ${failed} failed`);
-  process.exitCode = interrupt.signal.aborted ? 130 : r.code === 0 && r.reported && r.failed === 0 ? 0 : 1;
+  const totals = { passed: 0, failed: 0 };
+  const add = (r) => { totals.passed += r.passed; totals.failed += r.failed; };
+  if (suite) add(await suitePhase(extensionDir, testsEntry, interrupt.signal));
+  if (packaged && !interrupt.signal.aborted) add(await packagedPhase(interrupt.signal));
+  console.log(`integration: ${totals.passed} passed, ${totals.failed} failed`);
+  process.exitCode = interrupt.signal.aborted ? 130 : totals.failed === 0 ? 0 : 1;
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

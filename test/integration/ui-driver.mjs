@@ -11,7 +11,7 @@ const POLL_MS = 100;
 const escapeRegExp = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** Opens the command palette, types the title and runs the entry whose label is exactly `title`. */
-async function palette(page, { command }) {
+export async function palette(page, { command }) {
   await page.locator('.monaco-workbench').waitFor({ timeout: ACTION_TIMEOUT_MS });
   await page.keyboard.press('F1');
   const input = page.locator('.quick-input-widget input');
@@ -39,7 +39,7 @@ async function palette(page, { command }) {
 }
 
 /** Waits for a status bar item whose text or aria-label matches; returns what matched. */
-async function statusbar(page, { text, pattern, flags }) {
+export async function statusbar(page, { text, pattern, flags }) {
   const source = pattern ?? escapeRegExp(text ?? '');
   const handle = await page.waitForFunction(({ source, flags }) => {
     const re = new RegExp(source, flags);
@@ -114,8 +114,16 @@ async function quickInput(page, { text }) {
   const input = page.locator('.quick-input-widget input');
   await input.waitFor({ state: 'visible', timeout: ACTION_TIMEOUT_MS });
   await input.fill(text);
+  const title = await page.locator('.quick-input-widget .quick-input-title').textContent().catch(() => null);
   await page.keyboard.press('Enter');
-  await input.waitFor({ state: 'hidden', timeout: ACTION_TIMEOUT_MS });
+  // Done when the box closed, or when the command already opened its next box in the same widget (Configure
+  // Remote asks for the token right after the URL): the closed state may last only a few milliseconds.
+  await page.waitForFunction(({ title }) => {
+    const widget = document.querySelector('.quick-input-widget');
+    const shown = widget instanceof HTMLElement && widget.style.display !== 'none' && widget.offsetParent !== null;
+    const current = document.querySelector('.quick-input-widget .quick-input-title')?.textContent ?? null;
+    return !shown || current !== title;
+  }, { title }, { timeout: ACTION_TIMEOUT_MS, polling: 50 });
   return {};
 }
 
@@ -133,7 +141,9 @@ async function handle(page, file, ctx) {
   } catch (err) {
     response = { ok: false, error: err instanceof Error ? err.message.split('\n')[0] : String(err) };
   }
-  const arg = req.command ?? req.text ?? req.pattern ?? req.name ?? req.contains ?? req.selector ?? '';
+  // Typed text may be a secret (Configure Remote's token box): the log shows only its length.
+  const typed = req.action === 'quickInput' && typeof req.text === 'string' ? `<${req.text.length} characters>` : undefined;
+  const arg = typed ?? req.command ?? req.text ?? req.pattern ?? req.name ?? req.contains ?? req.selector ?? '';
   ctx.log(`[ui] #${id} ${req.action} ${JSON.stringify(arg)} -> ${response.ok ? 'ok' : `error: ${response.error}`}`);
   const out = path.join(path.dirname(file), `response-${id}.json`);
   fs.writeFileSync(`${out}.tmp`, JSON.stringify(response));

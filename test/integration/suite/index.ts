@@ -10,6 +10,8 @@ const TEST_FILES: Record<string, () => Promise<unknown>> = {
   'webview.test.ts': () => import('./webview.test.js'),
   // Last: it adds sessions months old, which the webview tests' dry run must not see.
   'archive.test.ts': () => import('./archive.test.js'),
+  // After archive: it points the extension at a server of its own, then back at the embedded default.
+  'configure-remote.test.ts': () => import('./configure-remote.test.js'),
 };
 
 // Reports through console.log only: the extension host forwards console output to the launcher
