@@ -47,6 +47,7 @@ interface BenchFlags {
   json?: string;
   svg?: string;
   quick?: boolean;
+  full?: boolean;
   strategies?: Strategy[];
   targets?: Target[];
 }
@@ -54,7 +55,7 @@ interface BenchFlags {
 async function bench(o: BenchFlags): Promise<void> {
   const result = await runBenchmark({
     sizes: o.sizes ?? (o.quick ? QUICK_SIZES : DEFAULT_SIZES), rttMs: o.rttMs, mbit: o.mbit,
-    strategies: o.strategies, targets: o.targets, log: (line) => process.stderr.write(`${line}\n`),
+    strategies: o.strategies, targets: o.targets, full: o.full, log: (line) => process.stderr.write(`${line}\n`),
   });
   process.stdout.write(formatBench(result));
   if (o.json) writeFile(o.json, `${JSON.stringify(result, null, 2)}\n`);
@@ -80,5 +81,6 @@ export function registerBenchCommand(program: Command): Command {
     .option('--strategies <list>', 'naive,optimized (default both)', oneOf('--strategies', ['naive', 'optimized'] as const))
     .option('--targets <list>', 'server,file (default both)', oneOf('--targets', ['server', 'file'] as const))
     .option('--quick', `only ${QUICK_SIZES.join(',')} sessions (for CI)`)
+    .option('--full', 'every case at every size, however long the link takes (default: a plan that fits in ten minutes)')
     .action((o: BenchFlags) => bench(o));
 }

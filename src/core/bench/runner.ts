@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import type { Strategy } from '../sync/context';
 import { SessionStore } from '../store/session-store';
 import { buildCorpus, readSample, removeDir, trainingSessions } from './corpus';
+import { casesFor, skipReason } from './plan';
 import { runScenario } from './scenario';
 import { codecTable, makeSample } from './codecs';
 import type { BenchOptions, BenchResult, CodecRow, MachineInfo, RunRecord, Target } from './types';
@@ -38,7 +39,8 @@ export async function runBenchmark(opts: BenchOptions): Promise<BenchResult> {
   const started = performance.now();
   const result: BenchResult = { startedAt: new Date().toISOString(),
     options: { sizes: opts.sizes, rttMs: opts.rttMs, mbit: opts.mbit, targets, strategies }, machine: machineInfo(),
-    corpusSeconds: {}, runs: [], codecs: [], totalSeconds: 0 };
+    corpusSeconds: {}, runs: [], skipped: [], codecs: [], totalSeconds: 0 };
+  const smallest = Math.min(...opts.sizes);
   for (const [i, size] of opts.sizes.entries()) {
     const t0 = performance.now();
     log(`Generating ${size} sessions...`);
@@ -47,8 +49,15 @@ export async function runBenchmark(opts: BenchOptions): Promise<BenchResult> {
     try {
       for (const target of targets) {
         for (const strategy of strategies) {
+          const cases = casesFor(size, smallest, target, strategy, !!opts.full);
+          const why = skipReason(size, target, strategy, cases);
+          if (why) {
+            result.skipped.push(why);
+            log(why);
+          }
+          if (!cases.length) continue;
           log(`${size} sessions, ${strategy} -> ${target}...`);
-          const runs: RunRecord[] = await runScenario({ size, target, strategy, corpusDir, link });
+          const runs: RunRecord[] = await runScenario({ size, target, strategy, corpusDir, link, cases });
           result.runs.push(...runs);
           for (const r of runs) log(`  ${r.case}: ${r.records} records, ${r.bytesUp} B up, ${r.durationMs} ms (${r.result})`);
         }

@@ -9,6 +9,7 @@ import type { SessionStore } from '../store/session-store';
 import { startShapedProxy, type ShapedProxy } from '../net/shaped-proxy';
 import { startSqld, type SqldServer } from './sqld-process';
 import { changeOnePercent, openCopy, removeDir } from './corpus';
+import { ALL_CASES } from './plan';
 import { probe, round1, type ProbeResult } from './probe';
 import { linkLowerBoundMs, nameBottleneck, splitDuration, type LinkSpec } from './bottleneck';
 import type { RunCase, RunRecord, Target } from './types';
@@ -19,6 +20,8 @@ export interface ScenarioSpec {
   strategy: Strategy;
   corpusDir: string;
   link: LinkSpec;
+  /** The cases to run, in order (default all three). */
+  cases?: RunCase[];
 }
 
 /** A remote for the target, and how to read the bytes it moved and tear it down. */
@@ -87,10 +90,12 @@ export async function runScenario(spec: ScenarioSpec): Promise<RunRecord[]> {
   let ep: Endpoint | undefined;
   try {
     ep = spec.target === 'server' ? await serverEndpoint(spec.link) : fileEndpoint(dir);
-    const runs = [await measured(spec, 'initial', store, ep)];
-    changeOnePercent(store);
-    runs.push(await measured(spec, 'changed-1%', store, ep));
-    runs.push(await measured(spec, 'unchanged', store, ep));
+    const cases = spec.cases ?? ALL_CASES;
+    const runs: RunRecord[] = [];
+    for (const c of cases) {
+      if (c === 'changed-1%') changeOnePercent(store);
+      runs.push(await measured(spec, c, store, ep));
+    }
     return runs;
   } finally {
     await ep?.close();

@@ -68,5 +68,6 @@ export function formatBench(b: BenchResult): string {
     '', 'Runs', runsTable(b.runs), '', 'Optimized versus naive', comparisonTable(b.runs), '',
     'Growth', growthTable(b.runs), '', 'Codecs (same sessions, ratio = output / canonical JSON)',
     codecsTable(b.codecs), '',
+    ...(b.skipped.length ? ['Not run (the default plan; --full runs them)', ...b.skipped.map((x) => `  ${x}`), ''] : []),
   ].join('\n');
 }

@@ -16,6 +16,8 @@ export interface BenchOptions {
   codecSample?: number;
   /** Progress lines (to stderr in the CLI). */
   log?: (line: string) => void;
+  /** Run every case at every size, however long the link takes (default: the budgeted plan, see plan.ts). */
+  full?: boolean;
 }
 
 /** `server`: a fresh sqld over HTTP through the link shaper. `file`: the embedded `file:` default. */
@@ -97,6 +99,8 @@ export interface BenchResult {
   /** Seconds to generate and store each corpus (not part of any sync). */
   corpusSeconds: Record<string, number>;
   runs: RunRecord[];
+  /** Cases the budgeted plan left out, and why. */
+  skipped: string[];
   codecs: CodecRow[];
   totalSeconds: number;
 }
