@@ -291,6 +291,19 @@ describe('owner lock across processes', () => {
     await second.release();
   });
 
+  test('a lock whose owner died before writing its pid file is taken over without waiting for it to go stale', async () => {
+    const dir = tempDir();
+    // What a kill between taking the lock and writing the pid file leaves: the lock folder alone.
+    const lockDir = `${lockTarget(dir)}.lock`;
+    fs.mkdirSync(lockDir);
+    const past = new Date(Date.now() - 5_000);
+    fs.utimesSync(lockDir, past, past);
+    const started = Date.now();
+    const lock = await acquireOwnerLock(dir, 10_000);
+    assert.ok(Date.now() - started < 2_000, `took ${Date.now() - started} ms`);
+    await lock.release();
+  });
+
   test('the lock of a SIGKILLed process is taken over at once', async () => {
     const dir = tempDir();
     const holder = await startHolder(dir);

@@ -46,12 +46,29 @@ function isAlive(pid: number): boolean {
  * rather than after the stale time, so a command after a crash does not wait.
  */
 function removeIfOwnerDead(target: string): boolean {
+  if (isOrphan(target)) {
+    fs.rmSync(lockDir(target), { recursive: true, force: true });
+    return true;
+  }
   try {
     const owner = JSON.parse(fs.readFileSync(ownerFile(target), 'utf8')) as { pid: number; host: string };
     if (owner.host !== os.hostname() || isAlive(owner.pid)) return false;
     fs.rmSync(lockDir(target), { recursive: true, force: true });
     fs.rmSync(ownerFile(target), { force: true });
     return true;
+  } catch {
+    return false;
+  }
+}
+
+/** An owner writes its pid file right after taking the lock; a lock without one after this long lost its owner. */
+const ORPHAN_MS = 2_000;
+
+/** A lock whose owner was killed between taking it and writing its pid file. */
+function isOrphan(target: string): boolean {
+  if (fs.existsSync(ownerFile(target))) return false;
+  try {
+    return Date.now() - fs.statSync(lockDir(target)).mtimeMs > ORPHAN_MS;
   } catch {
     return false;
   }
