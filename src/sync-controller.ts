@@ -48,8 +48,7 @@ export class SyncController implements vscode.Disposable {
     private readonly tokens: TokenStore,
     private readonly log: vscode.LogOutputChannel,
   ) {
-    this.paused = !settings().autoSync;
-    this.refresh();
+    this.setPaused(!settings().autoSync);
   }
 
   get current(): SyncState {
@@ -74,6 +73,8 @@ export class SyncController implements vscode.Disposable {
 
   setPaused(paused: boolean): void {
     this.paused = paused;
+    // The palette offers Pause or Resume, whichever applies.
+    void vscode.commands.executeCommand('setContext', 'sessionSync.paused', paused);
     this.refresh();
   }
 
