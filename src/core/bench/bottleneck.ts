@@ -2,12 +2,13 @@
 //
 //   network  = the link's lower bound for the bytes and round trips the run really used
 //              (bytesUp * 8 / bandwidth + ceil(roundTrips / concurrency) * RTT); 0 for `file:`.
-//   cpu      = planning (hashing, reading the store) + encoding/compression: the strategy's own main-thread work.
-//   database = the rest of the duration: time spent waiting on the server (or, for `file:`, in the native
-//              database) beyond what the link explains, plus client and HTTP overhead.
+//   cpu      = planning + encoding/compression, with the encoding divided by the encode workers that ran it in
+//              parallel: the time the CPU alone needed.
+//   database = what neither explains: duration - max(network, cpu): waiting on the server (or, for `file:`, in
+//              the native database) beyond the link, plus client and HTTP overhead.
 //
-// The three add up to the duration; the bottleneck is the largest. Network is therefore named when the run is
-// close to the link bound, CPU when encoding dominates, database when the server's time dominates.
+// Network and CPU overlap (workers encode batches while others upload), so each is the time that resource alone
+// needed, capped at the duration; the bottleneck is the largest of the three.
 import type { Bottleneck } from './types';
 
 export interface LinkSpec {
@@ -23,10 +24,10 @@ export function linkLowerBoundMs(bytesUp: number, roundTrips: number, concurrenc
 }
 
 export function splitDuration(durationMs: number, phases: Record<string, number>,
-  lowerBoundMs: number | null): Record<Bottleneck, number> {
-  const cpu = Math.min(durationMs, (phases.plan ?? 0) + (phases.encode ?? 0));
-  const network = Math.min(durationMs - cpu, lowerBoundMs ?? 0);
-  return { network, cpu, database: Math.max(0, durationMs - cpu - network) };
+  lowerBoundMs: number | null, encodeParallelism = 1): Record<Bottleneck, number> {
+  const cpu = Math.min(durationMs, Math.round((phases.plan ?? 0) + (phases.encode ?? 0) / Math.max(1, encodeParallelism)));
+  const network = Math.min(durationMs, lowerBoundMs ?? 0);
+  return { network, cpu, database: Math.max(0, durationMs - Math.max(cpu, network)) };
 }
 
 export function nameBottleneck(split: Record<Bottleneck, number>): Bottleneck {

@@ -68,7 +68,9 @@ function toRecord(spec: ScenarioSpec, c: RunCase, r: SyncReport, t: { up: number
   p: ProbeResult): RunRecord {
   const concurrency = spec.strategy === 'naive' ? 1 : DEFAULT_SYNC_OPTIONS.concurrency;
   const lowerBoundMs = spec.target === 'server' ? linkLowerBoundMs(t.up, r.roundTrips, concurrency, spec.link) : null;
-  const split = splitDuration(r.durationMs, r.phases, lowerBoundMs);
+  // The optimized strategy encodes in one worker per core (src/core/sync/encode-pool.ts); naive encodes inline.
+  const encoders = spec.strategy === 'naive' ? 1 : Math.min(4, os.availableParallelism());
+  const split = splitDuration(r.durationMs, r.phases, lowerBoundMs, encoders);
   return {
     size: spec.size, target: spec.target, strategy: spec.strategy, case: c, result: r.result, error: r.error,
     records: r.sent, skipped: r.skipped, batches: r.batches, bytesRaw: r.bytesRaw, bytesUp: t.up, bytesDown: t.down,

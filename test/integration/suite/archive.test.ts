@@ -6,11 +6,7 @@ import * as vscode from 'vscode';
 import { postToInbox } from '../../../src/core/store/inbox';
 import { generateSessions } from '../../../src/core/generator';
 import { ui } from './ui-bridge';
-
-interface SessionSyncApi {
-  storeDir: string;
-  flush(): Promise<void>;
-}
+import { sessionSyncApi } from './helpers';
 
 const DAY = 86_400_000;
 
@@ -22,9 +18,7 @@ suite('archive', () => {
 
   test('the dry run in the webview counts the synced sessions older than the days set there', async function () {
     if (!ui.available) this.skip();
-    const ext = vscode.extensions.getExtension<SessionSyncApi>('session-sync.session-sync');
-    assert.ok(ext);
-    const sessionSync = await ext.activate();
+    const sessionSync = await sessionSyncApi();
     const now = Date.now();
     const old = generateSessions({ count: 24, days: 365, seed: 'archive-it', now, idPrefix: 'archive-it' });
     const expected = old.filter((s) => s.updatedAt < now - 200 * DAY).length;

@@ -13,38 +13,10 @@ import { startSqld, type SqldServer } from '../../../src/core/bench/sqld-process
 import { postToInbox } from '../../../src/core/store/inbox';
 import { generateSessions } from '../../../src/core/generator';
 import { ui } from './ui-bridge';
+import { eventually, sessionSyncApi } from './helpers';
 
-interface SessionSyncApi {
-  storeDir: string;
-  remoteUrl(): string;
-  flush(): Promise<void>;
-}
-
-const POLL_TIMEOUT_MS = 20_000;
 // A session handed in through the store's inbox, as another window would: it must reach the new server.
 const [MINE] = generateSessions({ count: 1, days: 1, seed: 'configure-remote-it', idPrefix: 'configure-remote-it' });
-
-async function api(): Promise<SessionSyncApi> {
-  const ext = vscode.extensions.getExtension<SessionSyncApi>('session-sync.session-sync');
-  assert.ok(ext, 'extension not installed');
-  return ext.activate();
-}
-
-/** Polls `probe` until it returns a value other than undefined; fails with `what` after 20 s. */
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + POLL_TIMEOUT_MS;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
-}
 
 /**
  * Writing a setting opens settings.json as a document, which the recorder notes in the open session; it emits
@@ -103,7 +75,7 @@ suite('configure remote', () => {
   test('sessions reach a libSQL server that needs a token; the token is in no setting and no log', async function () {
     assert.ok(server?.token, 'sqld started with auth');
     const { httpUrl, token } = server;
-    const sessionSync = await api();
+    const sessionSync = await sessionSyncApi();
     const embedded = sessionSync.remoteUrl();
     assert.match(embedded, /^file:/, 'the suite starts on the embedded default');
     await assert.rejects(remoteIds(httpUrl), 'the server refuses a client without the token');
@@ -137,7 +109,7 @@ suite('configure remote', () => {
   });
 
   test('Use Local Database from the palette goes back to the embedded default, which syncs', async () => {
-    const sessionSync = await api();
+    const sessionSync = await sessionSyncApi();
     await ui.palette('Session Sync: Use Local Database');
     await eventually('the remote URL setting to be cleared', async () =>
       vscode.workspace.getConfiguration('sessionSync').get<string>('remote.url') === '' ? true : undefined);

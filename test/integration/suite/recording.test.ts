@@ -5,34 +5,12 @@ import * as vscode from 'vscode';
 import { createClient } from '@libsql/client';
 import { decodeFrames } from '../../../src/core/codec/frames';
 import { ui } from './ui-bridge';
-
-interface SessionSyncApi {
-  storeDir: string;
-  remoteUrl(): string;
-  flush(): Promise<void>;
-}
-
-async function api(): Promise<SessionSyncApi> {
-  const ext = vscode.extensions.getExtension<SessionSyncApi>('session-sync.session-sync');
-  assert.ok(ext, 'extension not installed');
-  return ext.activate();
-}
-
-async function editAndSave(name: string, text: string): Promise<void> {
-  const folder = vscode.workspace.workspaceFolders?.[0];
-  assert.ok(folder, 'the test workspace has no folder');
-  const uri = vscode.Uri.joinPath(folder.uri, name);
-  const doc = await vscode.workspace.openTextDocument(uri);
-  const editor = await vscode.window.showTextDocument(doc);
-  const ok = await editor.edit((e) => e.insert(new vscode.Position(0, 0), text));
-  assert.ok(ok, 'the edit was not applied');
-  assert.ok(await doc.save(), 'the document was not saved');
-}
+import { editAndSave, sessionSyncApi } from './helpers';
 
 suite('recording and sync', () => {
   test('an edit is recorded, synced from the palette, and lands in the embedded remote', async function () {
     if (!ui.available) this.skip();
-    const sessionSync = await api();
+    const sessionSync = await sessionSyncApi();
     await editAndSave('hello.ts', '// recorded by the integration test\n');
     await sessionSync.flush();
     await ui.statusBarText(/pending/);

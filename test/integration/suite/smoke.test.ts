@@ -3,27 +3,12 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { ui } from './ui-bridge';
+import { sessionSyncApi } from './helpers';
 
-const EXTENSION_ID = 'session-sync.session-sync';
-
-/** The API object returned by activate(); mirrors the contract in src/extension.ts. */
-interface SessionSyncApi {
-  storeDir: string;
-  remoteUrl(): string;
-  flush(): Promise<void>;
-}
-
-async function activatedApi(): Promise<SessionSyncApi> {
-  const ext = vscode.extensions.getExtension<SessionSyncApi>(EXTENSION_ID);
-  assert.ok(ext, `extension ${EXTENSION_ID} is not installed in the extension host`);
-  const api = await ext.activate();
-  assert.equal(ext.isActive, true, 'extension did not become active');
-  return api;
-}
 
 suite('smoke', () => {
   test('the extension activates and returns its API', async () => {
-    const api = await activatedApi();
+    const api = await sessionSyncApi();
     assert.equal(typeof api.storeDir, 'string');
     assert.ok(api.storeDir.length > 0, 'storeDir is empty');
     assert.equal(typeof api.remoteUrl(), 'string');
@@ -31,21 +16,21 @@ suite('smoke', () => {
   });
 
   test('sessionSync.syncNow is a registered command', async () => {
-    await activatedApi();
+    await sessionSyncApi();
     const commands = await vscode.commands.getCommands(true);
     assert.ok(commands.includes('sessionSync.syncNow'), 'sessionSync.syncNow is not registered');
   });
 
   test('the status bar shows a Session Sync item', async function () {
     if (!ui.available) this.skip();
-    await activatedApi();
+    await sessionSyncApi();
     const text = await ui.statusBarText(/Session Sync|Synced/);
     assert.match(text, /Session Sync|Synced/);
   });
 
   test('"Session Sync: Sync Now" from the command palette ends with "Synced"', async function () {
     if (!ui.available) this.skip();
-    const api = await activatedApi();
+    const api = await sessionSyncApi();
     // The recorder hands over at most one snapshot a second: let the workbench's own start-up activity settle
     // into the store, so nothing new arrives just after the sync and turns "Synced" into "1 pending".
     await api.flush();

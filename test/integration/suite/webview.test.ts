@@ -8,47 +8,10 @@ import { SessionStore } from '../../../src/core/store/session-store';
 import { listRuns, SyncRun } from '../../../src/core/sync/history';
 import { formatBytes, savingPercent } from '../../../src/core/format';
 import { ui } from './ui-bridge';
-
-interface SessionSyncApi {
-  storeDir: string;
-  flush(): Promise<void>;
-}
+import { editAndSave, eventually, sessionSyncApi } from './helpers';
 
 const XSS_NOTE = '<img src=x onerror="document.body.dataset.pwned=1"> fixed the login bug';
 const RUN_ROWS = '#runs-body tr[class^="result-"]';
-
-async function api(): Promise<SessionSyncApi> {
-  const ext = vscode.extensions.getExtension<SessionSyncApi>('session-sync.session-sync');
-  assert.ok(ext, 'extension not installed');
-  return ext.activate();
-}
-
-async function editAndSave(name: string, text: string): Promise<void> {
-  const folder = vscode.workspace.workspaceFolders?.[0];
-  assert.ok(folder, 'the test workspace has no folder');
-  const uri = vscode.Uri.joinPath(folder.uri, name);
-  await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode('export {};\n'));
-  const doc = await vscode.workspace.openTextDocument(uri);
-  const editor = await vscode.window.showTextDocument(doc);
-  assert.ok(await editor.edit((e) => e.insert(new vscode.Position(0, 0), text)), 'the edit was not applied');
-  assert.ok(await doc.save(), 'the document was not saved');
-}
-
-/** Polls `probe` until it returns a value, or fails with `what` after `ms`. */
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, ms = 15_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-}
 
 /** The newest sync run, read from the store file the owning window saved after the run. */
 async function newestRun(storeDir: string): Promise<SyncRun> {
@@ -77,7 +40,7 @@ suite('history webview', () => {
 
   test('Sync Now from the palette adds a row with the bytes figures to the open history', async function () {
     if (!ui.available) this.skip();
-    const sessionSync = await api();
+    const sessionSync = await sessionSyncApi();
     await editAndSave('history.ts', '// a change for the history view\n');
     await sessionSync.flush();
     await openHistory();
@@ -103,7 +66,7 @@ suite('history webview', () => {
 
   test('the archive days field writes the setting and follows it when changed elsewhere', async function () {
     if (!ui.available) this.skip();
-    await api();
+    await sessionSyncApi();
     await openHistory();
     await ui.webviewFill('#archive-days', 45);
     await eventually('the setting to become 45', async () => (archiveDays() === 45 ? true : undefined));
@@ -121,7 +84,7 @@ suite('history webview', () => {
 
   test('a note holding HTML renders as text and runs nothing', async function () {
     if (!ui.available) this.skip();
-    const sessionSync = await api();
+    const sessionSync = await sessionSyncApi();
     await ui.palette('Session Sync: Add Note to Current Session');
     await ui.quickInput(XSS_NOTE);
     await sessionSync.flush();
@@ -134,7 +97,7 @@ suite('history webview', () => {
 
   test('Preview Next Sync lists the pending session and its new note without sending it', async function () {
     if (!ui.available) this.skip();
-    await api();
+    await sessionSyncApi();
     await ui.palette('Session Sync: Preview Next Sync');
     const doc = await eventually('the preview document', async () => {
       const d = vscode.window.activeTextEditor?.document;
