@@ -20,4 +20,5 @@ cli('sync', '--store', store, '--strategy', 'naive');
 cli('verify', '--store', store);
 cli('status', '--store', store);
 console.log(`\nThe demo store is in ${store}/ (sessions.sqlite) and its embedded remote in ${store}/remote.db.`);
-console.log('Run `npm start` again: only what changed is sent. In VS Code, install the .vsix (npm run package).');
+console.log('Run `npm start` again: the optimized sync sends only what changed (nothing, now), while the naive baseline');
+console.log('sends every session every time. In VS Code, install the .vsix (npm run package; see the README).');
