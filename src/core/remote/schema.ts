@@ -7,6 +7,9 @@ import type { Remote } from './connect';
  */
 export const REMOTE_SCHEMA_VERSION = 2;
 
+/** The optimized strategy's table, and the `table_name` its records carry in the local sync_status. */
+export const SESSIONS_TABLE = 'sessions';
+
 const REMOTE_SCHEMA = [
   `CREATE TABLE IF NOT EXISTS session_sync_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS sessions (

@@ -4,20 +4,17 @@ import type { InStatement, ResultSet } from '@libsql/client';
 import type { PendingRecord } from '../store/session-store';
 import { yieldToEventLoop } from '../metrics';
 import { CheckpointBatch, CheckpointWriter, loadCheckpoint } from './checkpoint';
-import { MAX_FRAMES, RecordWrite, fullShape, fullUpsert } from './delta';
+import { RecordWrite, fullUpsert } from './delta';
 import type { RawRecord } from './encode-task';
 import { PoolError, acquireSharedPool, encodeHere, releaseSharedPool } from './encode-pool';
-import { canonicalSession, Session } from '../model';
-import type { Dictionary } from '../codec/frames';
-import { trainDictionary } from '../codec/dictionary';
-import { ensureDictionary } from '../remote/dictionaries';
-import { cacheDictionary, cachedDictionary } from './dictionary-cache';
-import { REMOTE_SCHEMA_VERSION } from '../remote/schema';
+import { dictionaryFor } from './dictionary-cache';
+import { isLedgerConflict, reconcile } from './reconcile';
+import { REMOTE_SCHEMA_VERSION, SESSIONS_TABLE } from '../remote/schema';
 import { dropShape, getShape, putShape } from './shapes';
 import { CancelledError, withRetry } from './retry';
 import { SyncContext, SyncTotals } from './context';
 
-export const REMOTE_TABLE = 'sessions';
+export const REMOTE_TABLE = SESSIONS_TABLE;
 
 /**
  * The optimized strategy: only records whose content hash differs from sync_status, each as a delta of
@@ -115,33 +112,6 @@ async function ensureSchema(ctx: SyncContext): Promise<void> {
   if (ctx.store.getMeta(key) === String(REMOTE_SCHEMA_VERSION)) return;
   await ctx.ensureRemoteSchema();
   ctx.store.setMeta(key, String(REMOTE_SCHEMA_VERSION));
-}
-
-/** Sessions a dictionary is trained from: the most recently changed, as they show the user's current habits. */
-const TRAINING_SESSIONS = 300;
-
-/** The dictionary to compress with: cached, or the remote's (which this run may train and store first). */
-async function dictionaryFor(ctx: SyncContext): Promise<Dictionary> {
-  const { store, remote } = ctx;
-  const cached = cachedDictionary(store, remote.displayUrl);
-  if (cached) return cached;
-  const sample = await trainingSample(store);
-  const dict = await ctx.timer.time('schema', () => withRetry(() => ensureDictionary(remote, () => trainDictionary(sample)),
-    remote.displayUrl, ctx.opts.retry, ctx.opts.signal));
-  cacheDictionary(store, remote.displayUrl, dict);
-  return dict;
-}
-
-/** The sessions a dictionary learns from, read a few at a time so the event loop keeps turning. */
-async function trainingSample(store: SyncContext['store']): Promise<Session[]> {
-  const ids = store.rows('SELECT id FROM sessions ORDER BY updated_at DESC LIMIT ?', [TRAINING_SESSIONS]);
-  const sample: Session[] = [];
-  for (const [id] of ids) {
-    const s = store.get(String(id));
-    if (s) sample.push(s);
-    if (sample.length % 20 === 0) await yieldToEventLoop();
-  }
-  return sample;
 }
 
 /** Uploads batches, at most `concurrency` at once; returns ids whose append must be redone as a full write. */
@@ -255,42 +225,4 @@ function statements(batchId: string, writes: RecordWrite[]): { stmts: InStatemen
     stmts.push({ sql: w.sql!, args: w.args! });
   });
   return { stmts, appendAt };
-}
-
-function isLedgerConflict(err: unknown): boolean {
-  let e: unknown = err;
-  for (let i = 0; e && i < 6; i++) {
-    if (/UNIQUE constraint failed: sync_batches\.batch_id/.test((e as Error).message ?? '')) return true;
-    e = (e as { cause?: unknown }).cause;
-  }
-  return false;
-}
-
-/**
- * Asks the remote which of `ids` it already holds with the same content hash, and records those as
- * synced. Their frame count is unknown, so the next change of each is written whole. Returns the rest.
- */
-async function reconcile(ctx: SyncContext, ids: string[], byId: Map<string, PendingRecord>,
-  totals: SyncTotals): Promise<string[]> {
-  const { store, remote } = ctx;
-  const unmatched: string[] = [];
-  for (let i = 0; i < ids.length; i += 200) {
-    const chunk = ids.slice(i, i + 200);
-    const rs = await withRetry(() => remote.execute({
-      sql: `SELECT id, content_hash FROM sessions WHERE id IN (${chunk.map(() => '?').join(', ')})`, args: chunk,
-    }), remote.displayUrl, ctx.opts.retry, ctx.opts.signal);
-    const held = new Map(rs.rows.map((r) => [String(r[0]), String(r[1])]));
-    const matched = chunk.filter((id) => held.get(id) === byId.get(id)?.hash);
-    unmatched.push(...chunk.filter((id) => !matched.includes(id)));
-    store.transaction(() => {
-      for (const id of matched) {
-        const s = store.get(id);
-        if (s) putShape(store, id, fullShape(canonicalSession(s), MAX_FRAMES));
-      }
-    });
-    store.markSynced(REMOTE_TABLE, matched.map((id) => byId.get(id)!), Date.now());
-    for (const id of matched) byId.delete(id);
-    totals.reconciled += matched.length;
-  }
-  return unmatched;
 }
