@@ -71,6 +71,7 @@ export function buildProgram(): Command {
     .addOption(storeOption()).addOption(remoteOption()).addOption(strategyOption())
     .option('--batch-size <n>', 'records per batch', positiveInt('--batch-size', 10_000), 100)
     .option('--concurrency <n>', 'batches uploaded at once', positiveInt('--concurrency', 64), 4)
+    .option('--verbose', 'print retries and other notices to stderr as they happen')
     .option('--json', 'print a JSON object')
     .action(async (o) => {
       const remote = openRemote(o.store, o.remote);
@@ -80,11 +81,11 @@ export function buildProgram(): Command {
       try {
         const report = await withStore(openForWrite(o.store), (store) => runSync(store, remote, {
           strategy: o.strategy, batchSize: o.batchSize, concurrency: o.concurrency, signal: abort.signal,
-          log: (m) => { if (!o.json) process.stderr.write(`${m}\n`); },
+          log: (m) => { if (o.verbose) process.stderr.write(`${m}\n`); },
         }));
         print(o.json, report, () => formatSyncReport(report));
         if (report.result !== 'ok') {
-          if (o.json) process.stderr.write(`${report.error}\n`);
+          process.stderr.write(`session-sync: ${report.error}\n`);
           process.exitCode = EXIT_FAILED;
         }
       } finally {

@@ -10,7 +10,6 @@ export function formatSyncReport(r: SyncReport): string {
     `  sent ${r.sent} sessions in ${r.batches} batches, ${r.skipped} unchanged`,
     `  ${formatBytes(r.bytesRaw)} of records as ${formatBytes(r.bytesSent)} sent (saving ${savingPercent(r.bytesRaw, r.bytesSent)}), ${r.roundTrips} round trips`,
   ];
-  if (r.error) lines.push(`  error: ${r.error}`);
   return lines.join('\n');
 }
 

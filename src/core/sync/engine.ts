@@ -53,7 +53,6 @@ export async function runSync(store: SessionStore, remote: Remote, options: Part
       err instanceof CancelledError ? null : classifyRemoteError(err, remote.displayUrl);
     error = classified?.message ?? (err as Error).message;
     problem = classified?.problem ?? null;
-    ctx.log(`Sync ${result}: ${error}`);
   }
   const durationMs = Math.round(performance.now() - start);
   const m = remote.meter;
