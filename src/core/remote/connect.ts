@@ -21,7 +21,7 @@ export interface RemoteTarget {
 /** @libsql/client has no request timeout: a stalled server would hang a sync forever without this. */
 export const REQUEST_TIMEOUT_MS = 30_000;
 
-export function newMeter(): RemoteMeter {
+function newMeter(): RemoteMeter {
   return { bytesSent: 0, bytesReceived: 0, roundTrips: 0, rowsRead: 0, rowsWritten: 0 };
 }
 

@@ -1,5 +1,3 @@
-import { LibsqlError } from '@libsql/client';
-
 /** What went wrong with the remote, in the terms a user can act on. */
 export type RemoteProblem = 'auth' | 'not-found' | 'rate-limited' | 'server' | 'network' | 'timeout' | 'url' |
   'schema' | 'constraint' | 'other';
@@ -33,7 +31,7 @@ function chain(err: unknown): { text: string; codes: string[] } {
   return { text: parts.join(' | '), codes };
 }
 
-export function httpStatusOf(text: string): number | undefined {
+function httpStatusOf(text: string): number | undefined {
   const m = /HTTP status (\d{3})|status(?: code)? (\d{3})|\b(4\d\d|5\d\d) (?:Unauthorized|Forbidden|Not Found|Too Many)/i
     .exec(text);
   const s = m?.[1] ?? m?.[2] ?? m?.[3];
@@ -88,10 +86,6 @@ export function classifyRemoteError(err: unknown, url: string): ClassifiedError 
 
 function firstLine(text: string): string {
   return text.split('\n')[0].slice(0, 300);
-}
-
-export function isLibsqlError(err: unknown): err is LibsqlError {
-  return err instanceof LibsqlError;
 }
 
 /** An error that already carries a user-facing message. */

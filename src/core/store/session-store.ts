@@ -152,14 +152,6 @@ export class SessionStore {
     }
   }
 
-  getMany(ids: string[]): Session[] {
-    return ids.map((id) => {
-      const s = this.get(id);
-      if (!s) throw new Error(`Session ${id} disappeared from the store during sync.`);
-      return s;
-    });
-  }
-
   count(): number {
     return Number(this.scalar('SELECT count(*) FROM sessions'));
   }
