@@ -32,7 +32,7 @@ const unitFiles = readdirSync(join(root, 'test/unit')).filter((f) => f.endsWith(
 await run('build', process.execPath, ['esbuild.js']);
 await run('typecheck', process.execPath, ['node_modules/typescript/bin/tsc', '-p', '.', '--noEmit']);
 await run('lint', process.execPath, ['node_modules/eslint/bin/eslint.js', 'src', 'test', 'scripts']);
-const unit = await run('unit tests', process.execPath, ['--import', 'tsx', '--test', ...unitFiles]);
+const unit = await run('unit tests', process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...unitFiles]);
 totals.passed += count(unit.out, /^# pass (\d+)/gm);
 totals.failed += count(unit.out, /^# fail (\d+)/gm);
 if (!process.env.SESSION_SYNC_SKIP_INTEGRATION) {

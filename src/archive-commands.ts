@@ -9,6 +9,7 @@ import {
 } from './core/archive/archive';
 import { formatBytes } from './core/format';
 import { ARCHIVE_COMMAND, RESTORE_COMMAND } from './archive-port';
+import { registerSafely } from './commands';
 
 export interface ArchiveDeps {
   shared: SharedStore;
@@ -24,8 +25,8 @@ export function registerArchiveCommands(d: ArchiveDeps): vscode.Disposable[] {
   const schedule = setInterval(() => void scheduledArchive(d), DAY_MS);
   const first = setTimeout(() => void scheduledArchive(d), 60_000);
   return [
-    vscode.commands.registerCommand(ARCHIVE_COMMAND, () => archiveCommand(d)),
-    vscode.commands.registerCommand(RESTORE_COMMAND, () => restoreCommand(d)),
+    registerSafely(ARCHIVE_COMMAND, d.log, () => archiveCommand(d)),
+    registerSafely(RESTORE_COMMAND, d.log, () => restoreCommand(d)),
     { dispose: () => { clearInterval(schedule); clearTimeout(first); } },
   ];
 }

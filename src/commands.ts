@@ -20,16 +20,25 @@ export interface CommandDeps {
   log: vscode.LogOutputChannel;
 }
 
-/** Registers the command palette commands (category "Session Sync"; titles live in package.json). */
-export function registerCommands(d: CommandDeps): vscode.Disposable[] {
-  const reg = (id: string, fn: () => unknown) => vscode.commands.registerCommand(id, async () => {
+/**
+ * Registers a command whose failure is logged and shown as one "Session Sync: …" message rather than VS Code's
+ * generic one. Returns what the command returns (the history page reads archive results that way).
+ */
+export function registerSafely(id: string, log: vscode.LogOutputChannel, fn: () => unknown): vscode.Disposable {
+  return vscode.commands.registerCommand(id, async () => {
     try {
-      await fn();
+      return await fn();
     } catch (err) {
-      d.log.error(`${id}: ${(err as Error).message}`);
+      log.error(`${id}: ${(err as Error).message}`);
       void vscode.window.showErrorMessage(`Session Sync: ${(err as Error).message}`);
+      return undefined;
     }
   });
+}
+
+/** Registers the command palette commands (category "Session Sync"; titles live in package.json). */
+export function registerCommands(d: CommandDeps): vscode.Disposable[] {
+  const reg = (id: string, fn: () => unknown) => registerSafely(id, d.log, fn);
   return [
     reg(SYNC_NOW_COMMAND, () => syncNow(d)),
     reg('sessionSync.pauseAutoSync', () => d.controller.setPaused(true)),
@@ -140,7 +149,13 @@ async function verify(d: CommandDeps): Promise<void> {
     const summary = `${r.local} local, ${r.remote} remote, ${r.missing} missing, ${r.mismatched} mismatched, ${r.extra} extra`;
     d.log.info(`Verify: ${summary}`);
     if (verifyPassed(r)) void vscode.window.showInformationMessage(`Session Sync: cloud copy verified (${summary}).`);
-    else void vscode.window.showWarningMessage(`Session Sync: differences found (${summary}). Sync Now sends what is missing.`);
+    else {
+      for (const kind of ['missing', 'mismatched', 'extra'] as const) {
+        if (r.examples[kind].length) d.log.warn(`Verify, ${kind}: ${r.examples[kind].join(', ')}`);
+      }
+      void vscode.window.showWarningMessage(`Session Sync: differences found (${summary}); the session ids are in the ` +
+        'log (Show Log). Sessions not synced yet go with the next sync; a copy changed on the remote needs a pull.');
+    }
   } finally {
     remote.close();
   }

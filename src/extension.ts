@@ -9,7 +9,7 @@ import { createLog } from './log';
 import { Recorder } from './recorder';
 import { SyncController } from './sync-controller';
 import { StatusBar } from './status-bar';
-import { registerCommands } from './commands';
+import { registerCommands, registerSafely } from './commands';
 import { registerHistoryView } from './history-view';
 import { createArchivePort } from './archive-port';
 import { registerArchiveCommands } from './archive-commands';
@@ -66,12 +66,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<Sessio
     ...registerCommands({ controller, shared, recorder, tokens, log }),
     ...registerHistoryView({ extensionUri: context.extensionUri, controller, shared, archive: createArchivePort(shared), log }),
     ...registerArchiveCommands({ shared, controller, settings: () => settings, log }),
-    vscode.commands.registerCommand(PREVIEW_COMMAND, () => previewNextSyncCommand(shared, () => settings.excludedWorkspaces,
+    registerSafely(PREVIEW_COMMAND, log, () => previewNextSyncCommand(shared, () => settings.excludedWorkspaces,
       () => controller.remoteUrl())),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!affectsSettings(e)) return;
       settings = readSettings(warnOnce(log));
-      controller.setPaused(!settings.autoSync);
+      // Only the auto-sync setting itself may pause or resume: a pause from the palette survives other changes.
+      if (e.affectsConfiguration('sessionSync.sync.auto')) controller.setPaused(!settings.autoSync);
       controller.schedule();
     }),
   );

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { DAY_MS } from './core/archive/archive';
 import { randomBytes } from 'node:crypto';
 import type { SyncController } from './sync-controller';
 import type { SharedStore } from './core/store/shared-store';
@@ -23,7 +24,6 @@ export interface HistoryDeps {
   log: vscode.LogOutputChannel;
 }
 
-const DAY_MS = 86_400_000;
 const CHART_RUNS = 30;
 const PENDING_SHOWN = 50;
 /** State events come in bursts (progress of every batch); one refresh per burst is enough. */

@@ -91,12 +91,10 @@ export class SessionStore {
   /** Adds or replaces a session; an older snapshot (by updatedAt) never replaces a newer one. */
   upsert(session: Session): boolean {
     const json = sessionToJson(session);
-    const existing = this.scalar('SELECT updated_at FROM sessions WHERE id = ?', [session.id]);
-    if (existing !== undefined && Number(existing) > session.updatedAt) return false;
+    const existing = this.rows('SELECT updated_at, content_hash FROM sessions WHERE id = ?', [session.id])[0];
+    if (existing && Number(existing[0]) > session.updatedAt) return false;
     const hash = hashText(json);
-    if (existing !== undefined && this.scalar('SELECT content_hash FROM sessions WHERE id = ?', [session.id]) === hash) {
-      return false;
-    }
+    if (existing && existing[1] === hash) return false;
     this.db.run(
       `INSERT INTO sessions (id, workspace, branch, started_at, ended_at, updated_at, content_hash, body)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
