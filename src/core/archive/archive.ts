@@ -182,10 +182,6 @@ export async function restoreSessions(store: SessionStore, archive: ArchiveStore
   return { restored, alreadyLive, archived: archive.count() };
 }
 
-export function archivedCount(archive: ArchiveStore): number {
-  return archive.count();
-}
-
 /** For `status --json`: how many sessions the archive in `dir` holds, read without writing; 0 if none. */
 export async function archivedCountIn(dir: string): Promise<number> {
   if (!fs.existsSync(path.join(dir, ARCHIVE_FILE))) return 0;

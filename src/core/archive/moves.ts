@@ -1,6 +1,7 @@
 import type { SqlValue } from 'sql.js';
 import type { SessionStore } from '../store/session-store';
 import { REMOTE_TABLE } from '../sync/optimized';
+import { SYNC_REMOTE_META } from '../sync/remote-identity';
 import { ARCHIVED_COLUMNS, ArchiveStore, ArchivedRow, rowFromSql } from './archive-store';
 
 /*
@@ -9,8 +10,7 @@ import { ARCHIVED_COLUMNS, ArchiveStore, ArchivedRow, rowFromSql } from './archi
  * decides when each file is saved, because the order of the saves is what makes a crash safe.
  */
 
-/** The live store's `sync-remote` meta: which remote sync_status describes (see engine.ts, forgetOtherRemote). */
-export const SYNC_REMOTE_META = 'sync-remote';
+export { SYNC_REMOTE_META };
 
 /** Copies live sessions (body bytes as they are, plus their sync state) into the archive, marked in flight. */
 export function copyToArchive(store: SessionStore, archive: ArchiveStore, ids: string[], now: number): string[] {

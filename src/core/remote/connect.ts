@@ -154,7 +154,8 @@ function requestHeadBytes(req: Request, bodyBytes: number): number {
   return n;
 }
 
-function valueBytes(v: unknown): number {
+/** Bytes of one statement argument as it travels (a BLOB's length, a string's UTF-8 size, 8 for a number). */
+export function valueBytes(v: unknown): number {
   if (v === null || v === undefined) return 0;
   if (v instanceof Uint8Array || v instanceof ArrayBuffer) return v.byteLength;
   if (typeof v === 'string') return Buffer.byteLength(v);

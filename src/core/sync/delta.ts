@@ -140,7 +140,7 @@ export function fullUpsert(rows: InValue[][]): { sql: string; args: InValue[] } 
   const updates = FULL_COLUMNS.filter((c) => c !== 'id').map((c) => `${c} = excluded.${c}`).join(', ');
   return {
     sql: `INSERT INTO sessions (${FULL_COLUMNS.join(', ')}) VALUES ${rows.map(() => placeholders).join(', ')} ` +
-      `ON CONFLICT(id) DO UPDATE SET ${updates} WHERE excluded.updated_at >= sessions.updated_at`,
+      `ON CONFLICT(id) DO UPDATE SET ${updates} WHERE excluded.updated_at >= sessions.updated_at RETURNING id`,
     args: rows.flat(),
   };
 }

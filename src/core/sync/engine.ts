@@ -6,6 +6,7 @@ import { DEFAULT_SYNC_OPTIONS, newTotals, Strategy, SyncContext, SyncOptions } f
 import { CancelledError } from './retry';
 import { syncOptimized } from './optimized';
 import { syncNaive } from './naive';
+import { forgetOtherRemote } from './remote-identity';
 
 /** What one run did: the `sync --json` contract. */
 export interface SyncReport {
@@ -72,15 +73,4 @@ export async function runSync(store: SessionStore, remote: Remote, options: Part
   recordRun(store, run);
   await store.flush();
   return report;
-}
-
-/**
- * sync_status says what "the remote" holds; when the user points Session Sync at another database, that
- * knowledge is void and every session must go to the new one.
- */
-function forgetOtherRemote(store: SessionStore, remote: Remote): void {
-  const key = 'sync-remote';
-  if (store.getMeta(key) === remote.displayUrl) return;
-  if (store.getMeta(key) !== undefined) store.clearSyncState();
-  store.setMeta(key, remote.displayUrl);
 }

@@ -158,24 +158,28 @@ async function uploadBatch(ctx: SyncContext, batch: CheckpointBatch, byId: Map<s
     store.transaction(() => unmatched.forEach((id) => dropShape(store, id)));
     return unmatched;
   }
-  const fullAt = writes.some((w) => w.kind === 'full') ? 1 : -1;
-  const fulls = writes.filter((w) => w.kind === 'full').length;
-  if (fullAt > 0 && results[fullAt].rowsAffected < fulls) {
-    ctx.log(`${fulls - results[fullAt].rowsAffected} sessions were not written: the remote holds a newer copy ` +
-      '(from another machine?). Run "session-sync pull" to bring it here.');
-  }
+  // The upsert returns the ids it wrote; the others met a newer copy on the remote (another machine).
+  const written = writes.some((w) => w.kind === 'full') ? new Set(results[1].rows.map((r) => String(r[0]))) : new Set();
   const redo: string[] = [];
+  const refused: RecordWrite[] = [];
   const committed: RecordWrite[] = [];
   writes.forEach((w, i) => {
     const at = appendAt.get(i);
     if (at !== undefined && results[at].rowsAffected === 0) redo.push(w.id);
+    else if (w.kind === 'full' && !written.has(w.id)) refused.push(w);
     else committed.push(w);
   });
+  if (refused.length) {
+    ctx.log(`${refused.length} sessions were not written: the remote holds a newer copy (from another machine?). ` +
+      'Run "session-sync pull" to bring it here.');
+  }
   store.transaction(() => {
-    for (const id of redo) dropShape(store, id);
+    // A refused record keeps no shape (what the remote holds is not ours), so nothing is ever appended to it.
+    for (const id of [...redo, ...refused.map((w) => w.id)]) dropShape(store, id);
     for (const w of committed) putShape(store, w.id, w.shape);
   });
-  store.markSynced(REMOTE_TABLE, committed.map((w) => ({ id: w.id, hash: w.hash })), Date.now());
+  // Refused records count as synced, so they are not offered again until they change here.
+  store.markSynced(REMOTE_TABLE, [...committed, ...refused].map((w) => ({ id: w.id, hash: w.hash })), Date.now());
   totals.sent += committed.length;
   totals.bytesRaw += committed.reduce((n, w) => n + w.rawBytes, 0);
   totals.batches++;

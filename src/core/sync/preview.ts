@@ -1,9 +1,9 @@
-import type { InValue } from '@libsql/client';
 import type { Session } from '../model';
 import type { SessionStore } from '../store/session-store';
 import { yieldToEventLoop } from '../metrics';
 import { fullShape, planWrite, RecordWrite, Shape } from './delta';
 import type { Dictionary } from '../codec/frames';
+import { valueBytes } from '../remote/connect';
 import { REMOTE_TABLE } from './optimized';
 import { getShape } from './shapes';
 
@@ -101,14 +101,6 @@ export function previewRecord(s: Session, hash: string, shape: Shape | undefined
 function changedColumns(s: Session, base: Shape | undefined): string[] {
   const now = fullShape(s, 0).meta;
   return Object.keys(now).filter((k) => !base || base.meta[k] !== now[k]);
-}
-
-function valueBytes(v: InValue): number {
-  if (v === null || v === undefined) return 0;
-  if (v instanceof Uint8Array) return v.byteLength;
-  if (v instanceof ArrayBuffer) return v.byteLength;
-  if (typeof v === 'string') return Buffer.byteLength(v);
-  return 8;
 }
 
 /** The values of the write (for an append, its SQL text as well: it travels with each UPDATE). */

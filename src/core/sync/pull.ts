@@ -9,6 +9,8 @@ import { REMOTE_TABLE } from './optimized';
 import { yieldToEventLoop } from '../metrics';
 import { loadDictionaries } from '../remote/dictionaries';
 import { archivedIdsIn } from '../archive/archive';
+import { forgetOtherRemote } from './remote-identity';
+import { withRetry } from './retry';
 import { cacheDictionary } from './dictionary-cache';
 
 export interface PullReport {
@@ -26,9 +28,11 @@ export interface PullReport {
  */
 export async function pullRemote(store: SessionStore, remote: Remote): Promise<PullReport> {
   const report: PullReport = { remote: 0, archived: 0, added: 0, updated: 0, unchanged: 0 };
+  forgetOtherRemote(store, remote);
   const archived = await archivedIdsIn(store.dir);
+  const dicts = await withRetry(() => loadDictionaries(remote), remote.displayUrl);
   const now = Date.now();
-  for await (const r of readRemoteSessions(remote)) {
+  for await (const r of readRemoteSessions(remote, dicts)) {
     report.remote++;
     if (archived.has(r.session.id)) {
       report.archived++;
@@ -46,7 +50,6 @@ export async function pullRemote(store: SessionStore, remote: Remote): Promise<P
     if (report.remote % 200 === 0) await yieldToEventLoop();
   }
   // Later syncs from this store compress with the remote's dictionary without asking for it.
-  const dicts = await loadDictionaries(remote);
   const newest = Math.max(0, ...dicts.keys());
   if (newest) cacheDictionary(store, remote.displayUrl, { id: newest, bytes: dicts.get(newest)! });
   await store.flush();

@@ -1,7 +1,5 @@
 import type { PendingRecord } from '../store/session-store';
-import { canonicalSession } from '../model';
-import { MAX_FRAMES, fullShape } from './delta';
-import { putShape } from './shapes';
+import { dropShape } from './shapes';
 import { withRetry } from './retry';
 import type { SyncContext, SyncTotals } from './context';
 import { SESSIONS_TABLE as REMOTE_TABLE } from '../remote/schema';
@@ -18,7 +16,7 @@ export function isLedgerConflict(err: unknown): boolean {
 
 /**
  * Asks the remote which of `ids` it already holds with the same content hash, and records those as
- * synced. Their frame count is unknown, so the next change of each is written whole. Returns the rest.
+ * synced (the next change of each is written whole). Returns the rest.
  */
 export async function reconcile(ctx: SyncContext, ids: string[], byId: Map<string, PendingRecord>,
   totals: SyncTotals): Promise<string[]> {
@@ -26,18 +24,14 @@ export async function reconcile(ctx: SyncContext, ids: string[], byId: Map<strin
   const unmatched: string[] = [];
   for (let i = 0; i < ids.length; i += 200) {
     const chunk = ids.slice(i, i + 200);
-    const rs = await withRetry(() => remote.execute({
+    const rs = await ctx.withSchema(() => withRetry(() => remote.execute({
       sql: `SELECT id, content_hash FROM sessions WHERE id IN (${chunk.map(() => '?').join(', ')})`, args: chunk,
-    }), remote.displayUrl, ctx.opts.retry, ctx.opts.signal);
+    }), remote.displayUrl, ctx.opts.retry, ctx.opts.signal));
     const held = new Map(rs.rows.map((r) => [String(r[0]), String(r[1])]));
     const matched = chunk.filter((id) => held.get(id) === byId.get(id)?.hash);
     unmatched.push(...chunk.filter((id) => !matched.includes(id)));
-    store.transaction(() => {
-      for (const id of matched) {
-        const s = store.get(id);
-        if (s) putShape(store, id, fullShape(canonicalSession(s), MAX_FRAMES));
-      }
-    });
+    // Their frame count is unknown: with no shape, the next change of each is written whole.
+    store.transaction(() => matched.forEach((id) => dropShape(store, id)));
     store.markSynced(REMOTE_TABLE, matched.map((id) => byId.get(id)!), Date.now());
     for (const id of matched) byId.delete(id);
     totals.reconciled += matched.length;

@@ -16,8 +16,9 @@ const COLUMNS = 'id, workspace, branch, started_at, ended_at, active_ms, edits, 
   'event_count, file_count, note_count, events, files, notes, content_hash, updated_at';
 
 /** Every session the remote holds, decoded, a page at a time (Turso fails responses over 10 MB). */
-export async function* readRemoteSessions(remote: Remote, pageSize = 200): AsyncGenerator<RemoteSession> {
-  const dicts = await withRetry(() => loadDictionaries(remote), remote.displayUrl);
+export async function* readRemoteSessions(remote: Remote, dictionaries?: ReadonlyMap<number, Uint8Array>,
+  pageSize = 200): AsyncGenerator<RemoteSession> {
+  const dicts = dictionaries ?? await withRetry(() => loadDictionaries(remote), remote.displayUrl);
   let after = '';
   for (;;) {
     const rs = await withRetry(() => remote.execute({

@@ -2,6 +2,8 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { SessionSyncApi } from '../../../src/extension';
+import { SessionStore } from '../../../src/core/store/session-store';
+import { countRuns } from '../../../src/core/sync/history';
 
 export type { SessionSyncApi };
 
@@ -46,4 +48,14 @@ export async function eventually<T>(what: string, probe: () => Promise<T | undef
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${(last as Error).message ?? String(last)})` : ''}`);
+}
+
+/** How many sync runs the store in `storeDir` has recorded (read from the file the owning window saved). */
+export async function syncRunCount(storeDir: string): Promise<number> {
+  const { store } = await SessionStore.open(storeDir, { readOnly: true });
+  try {
+    return countRuns(store);
+  } finally {
+    await store.close();
+  }
 }

@@ -3,7 +3,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { ui } from './ui-bridge';
-import { sessionSyncApi } from './helpers';
+import { eventually, sessionSyncApi, syncRunCount } from './helpers';
 
 
 suite('smoke', () => {
@@ -36,9 +36,12 @@ suite('smoke', () => {
     await api.flush();
     await new Promise((resolve) => setTimeout(resolve, 1200));
     await api.flush();
+    const runsBefore = await syncRunCount(api.storeDir);
     await ui.palette('Session Sync: Sync Now');
     const text = await ui.statusBarText('Synced');
     assert.match(text, /Synced/);
+    await eventually('the sync run to be recorded', async () =>
+      ((await syncRunCount(api.storeDir)) > runsBefore ? true : undefined));
     await ui.screenshot('statusbar-synced');
   });
 });
