@@ -1,6 +1,6 @@
 // Parallel uploads and resume, measured: concurrency 4 vs 1 and the cost of resuming after an interruption at 50%, through the
 // shaped proxy (50 ms RTT, optional bandwidth cap) to a fresh real sqld per run. Wire bytes are counted at the proxy.
-// Run: node --import tsx scripts/measure-concurrency.ts [count=10000] [mbit=0]
+// Run: node --import tsx scripts/measure-concurrency.ts [count=10000] [mbit=0]   (RATIO_ONLY=1 skips the resume part)
 import { execSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -46,15 +46,30 @@ async function storeOf(name: string, sessions: Session[] | string): Promise<Sess
 
 interface Measured { label: string; ms: number; up: number; down: number; report: SyncReport }
 
+/** CPU seconds a process has used so far (user + system), read from /proc: how busy the server was. */
+function processCpuMs(pid: number): number {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10; // utime, stime in ticks of 10 ms
+  } catch {
+    return NaN;
+  }
+}
+
 async function measure(label: string, store: SessionStore, l: Link, opts: Partial<SyncOptions>): Promise<Measured> {
   l.proxy.resetStats();
+  const cpu0 = process.cpuUsage();
+  const server0 = processCpuMs(l.server.pid);
   const report = await runSync(store, l.remote, opts);
+  const cpu = process.cpuUsage(cpu0);
+  const serverMs = processCpuMs(l.server.pid) - server0;
   const s = l.proxy.stats();
   const m = { label, ms: report.durationMs, up: s.bytesUp, down: s.bytesDown, report };
   const r = report;
   console.log(`${label}: ${r.result} ${r.durationMs} ms, sent ${r.sent}, batches ${r.batches}, skippedBatches ` +
     `${r.skippedBatches}, reconciled ${r.reconciled}, wire up ${s.bytesUp} B / down ${s.bytesDown} B, ` +
-    `bytesSent ${r.bytesSent}, roundTrips ${r.roundTrips}, phases ${JSON.stringify(r.phases)}`);
+    `bytesSent ${r.bytesSent}, roundTrips ${r.roundTrips}, phases ${JSON.stringify(r.phases)}; CPU: this process ` +
+    `(client, its encode workers and the proxy) ${Math.round((cpu.user + cpu.system) / 1000)} ms, sqld ${serverMs} ms`);
   return m;
 }
 
@@ -116,6 +131,12 @@ async function main(): Promise<void> {
   console.log(`RATIO c1/c4 duration: ${(c1.ms / c4.ms).toFixed(2)}x; upload phase ratio ` +
     `${(c1.report.phases.upload / c4.report.phases.upload).toFixed(2)}x`);
 
+  if (!process.env.RATIO_ONLY) await measureResume(seedFile, sessions, c4);
+  fs.rmSync(root, { recursive: true, force: true });
+}
+
+/** The resumed run after an interruption at 50%, against a fresh sync of exactly what was left. */
+async function measureResume(seedFile: string, sessions: Session[], c4: Measured): Promise<void> {
   const { resumed, left } = await resumeRun(seedFile);
   const leftSet = new Set(left);
   const half = await freshOf('fresh sync of exactly the remaining sessions (c4)', sessions.filter((s) => leftSet.has(s.id)));
@@ -123,7 +144,6 @@ async function main(): Promise<void> {
     `${(resumed.up / half.up).toFixed(3)}x, down ${(resumed.down / half.down).toFixed(3)}x`);
   console.log(`RESUME vs half of full c4: time ${(resumed.ms / (c4.ms / 2)).toFixed(2)}x, wire up ` +
     `${(resumed.up / (c4.up / 2)).toFixed(3)}x`);
-  fs.rmSync(root, { recursive: true, force: true });
 }
 
 main().catch((err) => {

@@ -1,4 +1,5 @@
 import * as pako from 'pako';
+import { Deflater } from './deflater';
 
 /**
  * Self-describing compressed values, as stored in the remote's BLOB columns (docs/remote-schema.md).
@@ -33,13 +34,20 @@ export class FrameError extends Error {}
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
+/** This thread's deflate stream (encodeFrame is synchronous, so one is enough). */
+const deflater = new Deflater(6);
 
 export function encodeFrame(value: unknown, dict?: Dictionary): Uint8Array {
-  const json = encoder.encode(JSON.stringify(value));
+  return encodeJsonFrame(JSON.stringify(value), dict);
+}
+
+/** A frame of JSON text the caller has already serialized (it hashes the same text). */
+export function encodeJsonFrame(text: string, dict?: Dictionary): Uint8Array {
+  const json = encoder.encode(text);
   let codec = CODEC_NONE;
   let payload = json;
   if (json.length >= MIN_COMPRESS || dict) {
-    const deflated = pako.deflate(json, dict ? { level: 6, dictionary: dict.bytes } : { level: 6 });
+    const deflated = deflater.deflate(json, dict?.bytes);
     if (deflated.length < json.length) {
       codec = dict ? CODEC_ZLIB_DICT : CODEC_ZLIB;
       payload = deflated;

@@ -1,13 +1,13 @@
 import type { InValue } from '@libsql/client';
 import type { Session } from '../model';
 import { hashText } from '../hash';
-import { Dictionary, encodeFrame } from '../codec/frames';
+import { Dictionary, encodeJsonFrame } from '../codec/frames';
 import { encodeTimeline } from '../codec/timeline';
 
 /**
  * Field-level delta sync. For each record the local store keeps its "shape": what the remote holds of it
- * (how many events, files and notes, a hash of each prefix, how many frames the timeline has, and the
- * plain columns as last sent). A record whose old prefixes are unchanged only appends frames of what is
+ * (how many events, files and notes, a hash of the frame JSON those held, how many frames the timeline has,
+ * and the plain columns as last sent). A record whose old prefixes are unchanged only appends frames of what is
  * new and updates the plain columns that changed; anything else (a first upload, a rewritten history,
  * a timeline grown to many frames) is written whole.
  */
@@ -59,24 +59,38 @@ function plainColumns(s: Session): Record<string, InValue> {
   };
 }
 
-const prefixHash = (items: unknown[], n: number): string => hashText(JSON.stringify(items.slice(0, n)));
+/** The JSON text each growing column's frame holds: the timeline in columns, files and notes as they are. */
+type Growing = 'events' | 'files' | 'notes';
+const FRAME_JSON: Record<Growing, (items: unknown[]) => string> = {
+  events: (e) => JSON.stringify(encodeTimeline(e as Session['events'])),
+  files: (x) => JSON.stringify(x),
+  notes: (x) => JSON.stringify(x),
+};
+const GROWING: Growing[] = ['events', 'files', 'notes'];
 
-/** The shape of a whole session once the remote holds all of it (`s` in canonical form). */
-export function fullShape(s: Session, frames: number): Shape {
+/** The hash a shape keeps of the first `n` items: of the JSON their frame would hold. */
+const prefixHash = (col: Growing, items: unknown[], n: number): string =>
+  hashText(FRAME_JSON[col](n === items.length ? items : items.slice(0, n)));
+
+/** The frame JSON of each growing column of `s`, whole. */
+function wholeJson(s: Session): Record<Growing, string> {
+  return { events: FRAME_JSON.events(s.events), files: FRAME_JSON.files(s.files), notes: FRAME_JSON.notes(s.notes) };
+}
+
+function shapeOf(s: Session, json: Record<Growing, string>, frames: number): Shape {
   return {
-    events: s.events.length, eventsHash: prefixHash(s.events, s.events.length),
-    files: s.files.length, filesHash: prefixHash(s.files, s.files.length),
-    notes: s.notes.length, notesHash: prefixHash(s.notes, s.notes.length),
+    events: s.events.length, eventsHash: hashText(json.events),
+    files: s.files.length, filesHash: hashText(json.files),
+    notes: s.notes.length, notesHash: hashText(json.notes),
     frames,
     meta: plainColumns(s),
   };
 }
 
-const frameOrNull = (items: unknown[], encode: (x: unknown[]) => unknown, dict?: Dictionary): Uint8Array | null =>
-  items.length === 0 ? null : encodeFrame(encode(items), dict);
-
-const asTimeline = (e: unknown[]) => encodeTimeline(e as Session['events']);
-const asIs = (x: unknown[]) => x;
+/** The shape of a whole session once the remote holds all of it (`s` in canonical form). */
+export function fullShape(s: Session, frames: number): Shape {
+  return shapeOf(s, wholeJson(s), frames);
+}
 
 /**
  * How to bring the remote copy of `s` up to date. `s` must be in canonical form (as the store returns it),
@@ -89,19 +103,21 @@ export function planWrite(s: Session, hash: string, shape: Shape | undefined, ra
 }
 
 function canAppend(s: Session, sh: Shape): boolean {
-  return sh.frames < MAX_FRAMES &&
-    s.events.length >= sh.events && prefixHash(s.events, sh.events) === sh.eventsHash &&
-    s.files.length >= sh.files && prefixHash(s.files, sh.files) === sh.filesHash &&
-    s.notes.length >= sh.notes && prefixHash(s.notes, sh.notes) === sh.notesHash;
+  return sh.frames < MAX_FRAMES && GROWING.every((col) => {
+    const items = s[col] as unknown[];
+    return items.length >= sh[col] && prefixHash(col, items, sh[col]) === sh[`${col}Hash`];
+  });
 }
 
 function fullWrite(s: Session, hash: string, rawBytes: number, dict?: Dictionary): RecordWrite {
   const plain = plainColumns(s);
-  const events = frameOrNull(s.events, asTimeline);
+  const json = wholeJson(s);
+  const frame = (col: Growing, d?: Dictionary) => (s[col].length === 0 ? null : encodeJsonFrame(json[col], d));
+  const events = frame('events');
   const row: InValue[] = [s.id, plain.workspace, plain.branch, plain.started_at, plain.ended_at, plain.active_ms,
     plain.edits, plain.chars_added, plain.chars_removed, plain.languages, s.events.length, s.files.length,
-    s.notes.length, events, frameOrNull(s.files, asIs, dict), frameOrNull(s.notes, asIs, dict), hash, s.updatedAt];
-  return { id: s.id, hash, kind: 'full', row, shape: fullShape(s, events ? 1 : 0), rawBytes };
+    s.notes.length, events, frame('files', dict), frame('notes', dict), hash, s.updatedAt];
+  return { id: s.id, hash, kind: 'full', row, shape: shapeOf(s, json, events ? 1 : 0), rawBytes };
 }
 
 /** Appends new frames with `col = col || frame`, guarded so it applies only to the exact state it extends. */
@@ -116,16 +132,16 @@ function appendWrite(s: Session, hash: string, sh: Shape, rawBytes: number, dict
     }
   }
   let frames = sh.frames;
-  const append = (col: string, countCol: string, items: unknown[], from: number, encode: (x: unknown[]) => unknown,
-    d?: Dictionary) => {
-    if (items.length === from) return;
+  const append = (col: Growing, countCol: string, d?: Dictionary) => {
+    const items = s[col] as unknown[];
+    if (items.length === sh[col]) return;
     sets.push(`${col} = CAST(COALESCE(${col}, x'') || ? AS BLOB)`, `${countCol} = ?`);
-    args.push(encodeFrame(encode(items.slice(from)), d), items.length);
+    args.push(encodeJsonFrame(FRAME_JSON[col](items.slice(sh[col])), d), items.length);
     if (col === 'events') frames++;
   };
-  append('events', 'event_count', s.events, sh.events, asTimeline);
-  append('files', 'file_count', s.files, sh.files, asIs, dict);
-  append('notes', 'note_count', s.notes, sh.notes, asIs, dict);
+  append('events', 'event_count');
+  append('files', 'file_count', dict);
+  append('notes', 'note_count', dict);
   sets.push('content_hash = ?', 'updated_at = ?');
   args.push(hash, s.updatedAt);
   const sql = `UPDATE sessions SET ${sets.join(', ')} WHERE id = ? AND event_count = ? AND file_count = ? ` +

@@ -1,0 +1,43 @@
+// Where a session's encoding CPU goes, per session, on one thread: pako.deflate per value against the reused
+// Deflater (same bytes), and the whole planWrite of a first upload. Run: node --import tsx scripts/measure-encode.ts [count=2000]
+import * as pako from 'pako';
+import { deflateSync, inflateSync } from 'node:zlib';
+import { generateSessions } from '../src/core/generator';
+import { sessionToJson } from '../src/core/model';
+import { trainDictionary } from '../src/core/codec/dictionary';
+import { encodeTimeline } from '../src/core/codec/timeline';
+import { Deflater } from '../src/core/codec/deflater';
+import { planWrite } from '../src/core/sync/delta';
+
+const N = Number(process.argv[2] ?? 2000);
+const sessions = generateSessions({ count: N, seed: 'measure-encode', now: Date.UTC(2025, 5, 1) });
+const dictionary = trainDictionary(sessions);
+const bytes = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
+const timelines = sessions.map((s) => bytes(encodeTimeline(s.events)));
+const lists = sessions.flatMap((s) => [bytes(s.files), ...(s.notes.length ? [bytes(s.notes)] : [])]);
+const bodies = sessions.map((s) => deflateSync(sessionToJson(s)));
+
+/** Microseconds per session of `f` (median of five runs after a warm-up), and the bytes it returned. */
+function perSession(label: string, f: () => number): void {
+  f();
+  const runs: number[] = [];
+  let size = 0;
+  for (let i = 0; i < 5; i++) {
+    const t0 = process.hrtime.bigint();
+    size = f();
+    runs.push(Number(process.hrtime.bigint() - t0) / 1e3 / N);
+  }
+  runs.sort((a, b) => a - b);
+  console.log(`${label.padEnd(48)} ${runs[2].toFixed(1).padStart(7)} us/session ${String(size).padStart(10)} B`);
+}
+
+const sum = (f: (b: Uint8Array) => Uint8Array, list: Uint8Array[]) => () => list.reduce((n, b) => n + f(b).length, 0);
+const deflater = new Deflater(6);
+console.log(`${N} sessions, dictionary ${dictionary.length} B`);
+perSession('timeline, pako.deflate per value', sum((b) => pako.deflate(b, { level: 6 }), timelines));
+perSession('timeline, reused Deflater', sum((b) => deflater.deflate(b), timelines));
+perSession('files + notes with dictionary, pako.deflate', sum((b) => pako.deflate(b, { level: 6, dictionary }), lists));
+perSession('files + notes with dictionary, reused Deflater', sum((b) => deflater.deflate(b, dictionary), lists));
+perSession('read a stored body (inflate + JSON.parse)', () => bodies.reduce((n, b) => n + (JSON.parse(inflateSync(b).toString()) as { id: string }).id.length, 0));
+perSession('planWrite, first upload (all of the above)', () => sessions.reduce((n, s) =>
+  n + (planWrite(s, 'h', undefined, 0, { id: 1, bytes: dictionary }).row?.length ?? 0), 0));

@@ -1,0 +1,101 @@
+import {
+  Z_FINISH, Z_OK, Z_STREAM_END, ZStream, zlibDeflate, zlibDeflateInit2, zlibDeflateReset, zlibDeflateSetDictionary,
+} from 'pako';
+
+/** Deflate's method number (the only one zlib defines) and its default strategy. */
+const Z_DEFLATED = 8;
+const Z_DEFAULT_STRATEGY = 0;
+
+type Fields = Record<string, unknown>;
+type Bytes = Uint8Array | Uint16Array | Uint32Array | Int32Array;
+
+/** What setting a dictionary changed in a freshly reset stream, so it can be put back instead of redone. */
+interface Primed {
+  dictionary: Uint8Array;
+  arrays: [string, Bytes][];
+  fields: [string, unknown][];
+  adler: number;
+  totalIn: number;
+}
+
+/**
+ * One pako deflate stream reused for every value, giving byte for byte what `pako.deflate` gives.
+ * `pako.deflate` allocates a stream (about 250 KB of window and hash tables) per call, and a preset
+ * dictionary is hashed into it on every call (16 KB of hashing for a 200-byte value): both cost more than
+ * compressing a typical files or notes value. Here the stream is reset instead, and the state a dictionary
+ * leaves is captured once and copied back, as zlib's deflateCopy allows in C (scripts/measure-encode.ts).
+ * Not re-entrant: one deflater per thread, one call at a time.
+ */
+export class Deflater {
+  private readonly strm = new ZStream();
+  private primed: Primed | undefined;
+
+  constructor(readonly level = 6) {
+    check(zlibDeflateInit2(this.strm, level, Z_DEFLATED, 15, 8, Z_DEFAULT_STRATEGY), this.strm);
+  }
+
+  /** A zlib stream (RFC 1950) of `input`: `pako.deflate(input, { level, dictionary })`. */
+  deflate(input: Uint8Array, dictionary?: Uint8Array): Uint8Array<ArrayBuffer> {
+    const s = this.strm;
+    check(zlibDeflateReset(s), s);
+    if (dictionary) this.applyDictionary(dictionary);
+    s.input = input;
+    s.next_in = 0;
+    s.avail_in = input.length;
+    // zlib's deflateBound: room for incompressible input, so one call finishes the stream.
+    const bound = input.length + (input.length >> 12) + (input.length >> 14) + (input.length >> 25) + 13 + 6;
+    s.output = new Uint8Array(bound);
+    s.next_out = 0;
+    s.avail_out = bound;
+    const status = zlibDeflate(s, Z_FINISH);
+    if (status !== Z_STREAM_END) throw new Error(`deflate failed: ${s.msg || `status ${status}`}`);
+    s.input = EMPTY; // keep no reference to the caller's data
+    return s.output.subarray(0, s.next_out);
+  }
+
+  private applyDictionary(dictionary: Uint8Array): void {
+    // Workers receive the dictionary as a fresh copy with every batch: equal bytes reuse the captured state.
+    const p = this.primed;
+    if (!p || (p.dictionary !== dictionary && !sameBytes(p.dictionary, dictionary))) this.primed = this.prime(dictionary);
+    const state = this.strm.state as Fields;
+    const primed = this.primed!;
+    for (const [key, copy] of primed.arrays) (state[key] as Bytes).set(copy);
+    for (const [key, value] of primed.fields) state[key] = value;
+    this.strm.adler = primed.adler;
+    this.strm.total_in = primed.totalIn;
+  }
+
+  /** Sets the dictionary on the reset stream and records every array and field that changed. */
+  private prime(dictionary: Uint8Array): Primed {
+    const state = this.strm.state as Fields;
+    const before = new Map(Object.entries(state).map(([k, v]) => [k, isBytes(v) ? v.slice() : v]));
+    check(zlibDeflateSetDictionary(this.strm, dictionary), this.strm);
+    const arrays: [string, Bytes][] = [];
+    const fields: [string, unknown][] = [];
+    for (const [key, value] of Object.entries(state)) {
+      const old = before.get(key);
+      if (isBytes(value)) {
+        if (!isBytes(old) || !sameBytes(old, value)) arrays.push([key, value.slice()]);
+      } else if (value !== old) {
+        fields.push([key, value]);
+      }
+    }
+    return { dictionary, arrays, fields, adler: this.strm.adler, totalIn: this.strm.total_in };
+  }
+}
+
+const EMPTY = new Uint8Array(0);
+
+function isBytes(v: unknown): v is Bytes {
+  return v instanceof Uint8Array || v instanceof Uint16Array || v instanceof Uint32Array || v instanceof Int32Array;
+}
+
+function sameBytes(a: Bytes, b: Bytes): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function check(status: number, s: ZStream): void {
+  if (status !== Z_OK) throw new Error(`deflate setup failed: ${s.msg || `status ${status}`}`);
+}
