@@ -159,7 +159,7 @@ export async function settleInFlight(store: SessionStore, archive: ArchiveStore)
 }
 
 function deleteLive(store: SessionStore, id: string): void {
-  store.sql.run('DELETE FROM sessions WHERE id = ?', [id]);
-  store.sql.run('DELETE FROM sync_status WHERE record_id = ?', [id]);
-  store.sql.run('DELETE FROM sync_shape WHERE record_id = ?', [id]);
+  store.run('DELETE FROM sessions WHERE id = ?', [id]);
+  store.run('DELETE FROM sync_status WHERE record_id = ?', [id]);
+  store.run('DELETE FROM sync_shape WHERE record_id = ?', [id]);
 }

@@ -6,7 +6,7 @@ import { Session, sessionToJson } from '../model';
 import { hashText } from '../hash';
 import { loadSqlJs } from './sqljs';
 import { migrate } from './schema';
-import { inTransaction, queryRows } from './sql';
+import { inTransaction, StatementCache } from './sql';
 import { removeStaleTemps, setAside, writeFileAtomic, writeFileAtomicSync } from './atomic-file';
 
 export const STORE_FILE = 'sessions.sqlite';
@@ -45,7 +45,11 @@ export class SessionStore {
   private closed = false;
   private readOnly = false;
 
-  private constructor(readonly dir: string, private readonly db: Database) {}
+  private readonly statements: StatementCache;
+
+  private constructor(readonly dir: string, private readonly db: Database) {
+    this.statements = new StatementCache(db);
+  }
 
   get file(): string {
     return path.join(this.dir, STORE_FILE);
@@ -95,7 +99,7 @@ export class SessionStore {
     if (existing && Number(existing[0]) > session.updatedAt) return false;
     const hash = hashText(json);
     if (existing && existing[1] === hash) return false;
-    this.db.run(
+    this.run(
       `INSERT INTO sessions (id, workspace, branch, started_at, ended_at, updated_at, content_hash, body)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT(id) DO UPDATE SET workspace = excluded.workspace, branch = excluded.branch,
@@ -181,7 +185,7 @@ export class SessionStore {
   markSynced(table: string, records: PendingRecord[], at: number): void {
     this.transaction(() => {
       for (const r of records) {
-        this.db.run(
+        this.run(
           `INSERT INTO sync_status (record_id, table_name, last_sync_hash, synced_at) VALUES (?, ?, ?, ?)
            ON CONFLICT(record_id) DO UPDATE SET table_name = excluded.table_name,
              last_sync_hash = excluded.last_sync_hash, synced_at = excluded.synced_at`,
@@ -203,7 +207,7 @@ export class SessionStore {
   }
 
   setMeta(key: string, value: string): void {
-    this.db.run('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
+    this.run('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
       [key, value]);
     this.changed();
   }
@@ -238,7 +242,7 @@ export class SessionStore {
     while (this.saving) await this.saving;
     if (this.readOnly || (!force && !this.hasUnsavedChanges)) return;
     const counter = this.changeCounter;
-    const bytes = this.db.export();
+    const bytes = this.exportBytes();
     this.saving = writeFileAtomic(this.file, bytes).then(() => {
       this.savedCounter = counter;
     }).finally(() => {
@@ -252,7 +256,7 @@ export class SessionStore {
     clearTimeout(this.saveTimer);
     this.saveTimer = undefined;
     if (this.readOnly || !this.hasUnsavedChanges) return;
-    writeFileAtomicSync(this.file, this.db.export());
+    writeFileAtomicSync(this.file, this.exportBytes());
     this.savedCounter = this.changeCounter;
   }
 
@@ -260,6 +264,7 @@ export class SessionStore {
   async close(): Promise<void> {
     await this.flush();
     this.closed = true;
+    this.statements.clear();
     this.db.close();
   }
 
@@ -274,7 +279,18 @@ export class SessionStore {
   }
 
   rows(sql: string, params: SqlValue[] = []): SqlValue[][] {
-    return queryRows(this.db, sql, params);
+    return this.statements.rows(sql, params);
+  }
+
+  /** Runs one write; the statement is compiled once and kept (see StatementCache). */
+  run(sql: string, params: SqlValue[] = []): void {
+    this.statements.run(sql, params);
+  }
+
+  /** The database file's bytes. sql.js closes and reopens the database to export it, freeing statements. */
+  private exportBytes(): Uint8Array {
+    this.statements.clear();
+    return this.db.export();
   }
 }
 

@@ -1,4 +1,4 @@
-import type { Database, SqlValue } from 'sql.js';
+import type { Database, SqlValue, Statement } from 'sql.js';
 
 /** Small sql.js helpers shared by the live store and the archive. */
 
@@ -11,6 +11,52 @@ export function queryRows(db: Database, sql: string, params: SqlValue[] = []): S
     return out;
   } finally {
     stmt.free();
+  }
+}
+
+/**
+ * Prepared statements kept by their SQL text: compiling a statement costs about twice what running a point
+ * query on it does (scripts/measure-store-queries.ts), and a sync runs several per record. sql.js frees every
+ * statement when it exports the database, so `clear()` must run before an export.
+ */
+export class StatementCache {
+  private readonly byText = new Map<string, Statement>();
+
+  constructor(private readonly db: Database) {}
+
+  rows(sql: string, params: SqlValue[] = []): SqlValue[][] {
+    const stmt = this.prepared(sql);
+    try {
+      stmt.bind(params);
+      const out: SqlValue[][] = [];
+      while (stmt.step()) out.push(stmt.get());
+      return out;
+    } finally {
+      stmt.reset();
+    }
+  }
+
+  run(sql: string, params: SqlValue[] = []): void {
+    const stmt = this.prepared(sql);
+    try {
+      stmt.run(params);
+    } finally {
+      stmt.reset();
+    }
+  }
+
+  clear(): void {
+    for (const stmt of this.byText.values()) stmt.free();
+    this.byText.clear();
+  }
+
+  private prepared(sql: string): Statement {
+    let stmt = this.byText.get(sql);
+    if (!stmt) {
+      stmt = this.db.prepare(sql);
+      this.byText.set(sql, stmt);
+    }
+    return stmt;
   }
 }
 

@@ -26,7 +26,7 @@ const COLUMNS = 'id, started_at, ended_at, strategy, remote, result, sent, skipp
   'round_trips, rows_written, rows_read, resumed, phases, error';
 
 export function recordRun(store: SessionStore, r: SyncRun): number {
-  store.sql.run(
+  store.run(
     `INSERT INTO sync_runs (started_at, ended_at, strategy, remote, result, sent, skipped, batches, bytes_raw,
        bytes_sent, round_trips, rows_written, rows_read, resumed, phases, error)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,

@@ -15,7 +15,7 @@ export function getShape(store: SessionStore, id: string): Shape | undefined {
 }
 
 export function putShape(store: SessionStore, id: string, s: Shape): void {
-  store.sql.run(
+  store.run(
     `INSERT INTO sync_shape (record_id, events, events_hash, files, files_hash, notes, notes_hash, frames, meta)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT(record_id) DO UPDATE SET events = excluded.events, events_hash = excluded.events_hash,
@@ -25,5 +25,5 @@ export function putShape(store: SessionStore, id: string, s: Shape): void {
 }
 
 export function dropShape(store: SessionStore, id: string): void {
-  store.sql.run('DELETE FROM sync_shape WHERE record_id = ?', [id]);
+  store.run('DELETE FROM sync_shape WHERE record_id = ?', [id]);
 }
