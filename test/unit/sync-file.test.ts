@@ -14,7 +14,7 @@ import { runSync, type SyncReport } from '../../src/core/sync/engine';
 import { verifyPassed, verifyRemote } from '../../src/core/sync/verify';
 import { pullRemote } from '../../src/core/sync/pull';
 import { readRemoteSessions } from '../../src/core/sync/remote-read';
-import { checkpointPath, type Checkpoint } from '../../src/core/sync/checkpoint';
+import { CheckpointWriter, checkpointPath, loadCheckpoint, type Checkpoint } from '../../src/core/sync/checkpoint';
 import { continueSession, generateSessions, mutationRng } from '../../src/core/generator';
 import { sessionToJson, type Session } from '../../src/core/model';
 import { exportStore } from '../../src/cli/data-commands';
@@ -270,6 +270,34 @@ describe('checkpoints', () => {
     assert.equal(fs.existsSync(checkpointPath(dir)), false);
     assert.equal(await remoteScalar(remote, 'SELECT count(*) FROM sessions'), 200);
     await assertVerified(store, remote);
+  });
+
+  test('checkpoint saves asked for in a burst share writes, and the file ends with the last state', async () => {
+    const dir = tempDir();
+    const batches = Array.from({ length: 100 }, (_, i) => ({ batchId: `b${i}`, recordIds: [`r${i}`], completed: false,
+      error: null }));
+    const writer = new CheckpointWriter(dir, { format: 'session-sync-checkpoint', version: 1, runId: 'run', remote: 'r',
+      strategy: 'optimized', createdAt: 0, batches });
+    // Counts the renames that land the file (writeFileAtomic's last step): one per write.
+    const rename = fs.promises.rename;
+    let writes = 0;
+    fs.promises.rename = (async (from: fs.PathLike, to: fs.PathLike) => {
+      if (String(to) === checkpointPath(dir)) writes++;
+      return rename(from, to);
+    }) as typeof rename;
+    try {
+      const saves: Promise<void>[] = [];
+      for (const b of batches) {
+        b.completed = true;
+        saves.push(writer.save());
+      }
+      await Promise.all(saves);
+    } finally {
+      fs.promises.rename = rename;
+    }
+    assert.ok(writes <= 2, `${writes} writes for 100 saves`);
+    const loaded = loadCheckpoint(dir, 'r', 'optimized').checkpoint!;
+    assert.equal(loaded.batches.filter((b) => b.completed).length, 100);
   });
 
   test('a corrupt checkpoint file is set aside and the run plans afresh', async () => {
