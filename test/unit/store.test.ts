@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { inflateSync } from 'node:zlib';
 import { SessionStore, STORE_FILE, StoreCorruptError } from '../../src/core/store/session-store';
 import { StoreVersionError } from '../../src/core/store/schema';
 import { acquireOwnerLock, isOwned, lockTarget, StoreBusyError } from '../../src/core/store/owner-lock';
@@ -203,6 +204,24 @@ describe('session store', () => {
     assert.deepEqual(fs.readFileSync(file), before);
     assert.deepEqual(fs.readdirSync(dir).filter((n) => n.includes('corrupt')), []);
   });
+
+  test('getStoredMany reads any number of ids, across statement chunks and after a save, leaving out unknown ids',
+    async () => {
+      const list = sessions(230);
+      await withStore(tempDir(), async (store) => {
+        store.upsertMany(list);
+        await store.flush(); // a save frees sql.js statements: the cached ones must be prepared again
+        const ids = [...list.map((s) => s.id).reverse(), 'no-such-id'];
+        const stored = store.getStoredMany(ids);
+        assert.equal(stored.size, 230);
+        for (const s of [list[0], list[99], list[100], list[229]]) {
+          const got = stored.get(s.id)!;
+          assert.equal(got.hash, store.contentHash(s.id));
+          assert.equal(inflateSync(got.body).toString('utf8'), sessionToJson(s));
+        }
+        assert.equal(stored.has('no-such-id'), false);
+      });
+    });
 
   test('pending() lists what changed since markSynced, and only that', async () => {
     const list = sessions(4);

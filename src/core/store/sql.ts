@@ -19,6 +19,9 @@ export function queryRows(db: Database, sql: string, params: SqlValue[] = []): S
  * query on it does (scripts/measure-store-queries.ts), and a sync runs several per record. sql.js frees every
  * statement when it exports the database, so `clear()` must run before an export.
  */
+const ID_CHUNK = 100;
+const ID_LIST = `(${new Array(ID_CHUNK).fill('?').join(', ')})`;
+
 export class StatementCache {
   private readonly byText = new Map<string, Statement>();
 
@@ -43,6 +46,20 @@ export class StatementCache {
     } finally {
       stmt.reset();
     }
+  }
+
+  /**
+   * Rows for many ids with one statement per ID_CHUNK ids: `sql` receives the `(?, ?, ...)` list to put after
+   * IN. The list is padded with NULLs (which match nothing), so the text never changes and stays cached.
+   */
+  rowsForIds(sql: (list: string) => string, ids: string[]): SqlValue[][] {
+    const out: SqlValue[][] = [];
+    for (let i = 0; i < ids.length; i += ID_CHUNK) {
+      const chunk: SqlValue[] = ids.slice(i, i + ID_CHUNK);
+      while (chunk.length < ID_CHUNK) chunk.push(null);
+      out.push(...this.rows(sql(ID_LIST), chunk));
+    }
+    return out;
   }
 
   clear(): void {

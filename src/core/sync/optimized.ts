@@ -10,7 +10,7 @@ import { PoolError, acquireSharedPool, encodeHere, releaseSharedPool } from './e
 import { dictionaryFor } from './dictionary-cache';
 import { isLedgerConflict, reconcile } from './reconcile';
 import { REMOTE_SCHEMA_VERSION, SESSIONS_TABLE } from '../remote/schema';
-import { dropShape, getShape, putShape } from './shapes';
+import { dropShape, getShapes, putShape } from './shapes';
 import { CancelledError, withRetry } from './retry';
 import { SyncContext, SyncTotals } from './context';
 
@@ -194,10 +194,14 @@ const INLINE_CHUNK = 4;
 /** Encodes the batch's records: in a worker when the pool runs, else here in small chunks. */
 async function encodeBatch(ctx: SyncContext, ids: string[]): Promise<RecordWrite[]> {
   const { store, timer } = ctx;
-  const records: RawRecord[] = timer.timeSync('read', () => ids.flatMap((id) => {
-    const stored = store.getStored(id);
-    return stored ? [{ id, hash: stored.hash, body: stored.body, shape: getShape(store, id) }] : [];
-  }));
+  const records: RawRecord[] = timer.timeSync('read', () => {
+    const stored = store.getStoredMany(ids);
+    const shapes = getShapes(store, ids);
+    return ids.flatMap((id) => {
+      const s = stored.get(id);
+      return s ? [{ id, hash: s.hash, body: s.body, shape: shapes.get(id) }] : [];
+    });
+  });
   const dictionary = ctx.dictionary;
   if (ctx.pool) {
     try {

@@ -1,17 +1,28 @@
+import type { SqlValue } from 'sql.js';
 import type { SessionStore } from '../store/session-store';
 import type { Shape } from './delta';
 
+const SHAPE_COLUMNS = 'record_id, events, events_hash, files, files_hash, notes, notes_hash, frames, meta';
+
+function shapeOfRow(row: SqlValue[]): Shape {
+  return {
+    events: Number(row[1]), eventsHash: String(row[2]),
+    files: Number(row[3]), filesHash: String(row[4]),
+    notes: Number(row[5]), notesHash: String(row[6]),
+    frames: Number(row[7]), meta: JSON.parse(String(row[8])) as Shape['meta'],
+  };
+}
+
 /** Reads and writes the local `sync_shape` table: what the remote holds of each record. */
 export function getShape(store: SessionStore, id: string): Shape | undefined {
-  const row = store.rows('SELECT events, events_hash, files, files_hash, notes, notes_hash, frames, meta ' +
-    'FROM sync_shape WHERE record_id = ?', [id])[0];
-  if (!row) return undefined;
-  return {
-    events: Number(row[0]), eventsHash: String(row[1]),
-    files: Number(row[2]), filesHash: String(row[3]),
-    notes: Number(row[4]), notesHash: String(row[5]),
-    frames: Number(row[6]), meta: JSON.parse(String(row[7])) as Shape['meta'],
-  };
+  const row = store.rows(`SELECT ${SHAPE_COLUMNS} FROM sync_shape WHERE record_id = ?`, [id])[0];
+  return row ? shapeOfRow(row) : undefined;
+}
+
+/** The shapes of many records at once; records the remote holds nothing of are absent. */
+export function getShapes(store: SessionStore, ids: string[]): Map<string, Shape> {
+  const rows = store.rowsForIds((list) => `SELECT ${SHAPE_COLUMNS} FROM sync_shape WHERE record_id IN ${list}`, ids);
+  return new Map(rows.map((row) => [String(row[0]), shapeOfRow(row)]));
 }
 
 export function putShape(store: SessionStore, id: string, s: Shape): void {
