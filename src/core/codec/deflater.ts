@@ -29,12 +29,17 @@ interface Primed {
 export class Deflater {
   private readonly strm = new ZStream();
   private primed: Primed | undefined;
+  /** Output space kept between calls: a new buffer per value would only feed the garbage collector. */
+  private out = new Uint8Array(64 * 1024);
 
   constructor(readonly level = 6) {
     check(zlibDeflateInit2(this.strm, level, Z_DEFLATED, 15, 8, Z_DEFAULT_STRATEGY), this.strm);
   }
 
-  /** A zlib stream (RFC 1950) of `input`: `pako.deflate(input, { level, dictionary })`. */
+  /**
+   * A zlib stream (RFC 1950) of `input`: `pako.deflate(input, { level, dictionary })`. The result is a view of
+   * this deflater's own buffer, valid until its next call: copy it to keep it.
+   */
   deflate(input: Uint8Array, dictionary?: Uint8Array): Uint8Array<ArrayBuffer> {
     const s = this.strm;
     check(zlibDeflateReset(s), s);
@@ -44,7 +49,8 @@ export class Deflater {
     s.avail_in = input.length;
     // zlib's deflateBound: room for incompressible input, so one call finishes the stream.
     const bound = input.length + (input.length >> 12) + (input.length >> 14) + (input.length >> 25) + 13 + 6;
-    s.output = new Uint8Array(bound);
+    if (this.out.length < bound) this.out = new Uint8Array(bound * 2);
+    s.output = this.out;
     s.next_out = 0;
     s.avail_out = bound;
     const status = zlibDeflate(s, Z_FINISH);

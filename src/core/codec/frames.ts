@@ -34,8 +34,9 @@ export class FrameError extends Error {}
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
-/** This thread's deflate stream (encodeFrame is synchronous, so one is enough). */
+/** This thread's deflate stream and UTF-8 space (encodeJsonFrame is synchronous and copies what it keeps). */
 const deflater = new Deflater(6);
+let utf8 = new Uint8Array(64 * 1024);
 
 export function encodeFrame(value: unknown, dict?: Dictionary): Uint8Array {
   return encodeJsonFrame(JSON.stringify(value), dict);
@@ -43,7 +44,8 @@ export function encodeFrame(value: unknown, dict?: Dictionary): Uint8Array {
 
 /** A frame of JSON text the caller has already serialized (it hashes the same text). */
 export function encodeJsonFrame(text: string, dict?: Dictionary): Uint8Array {
-  const json = encoder.encode(text);
+  if (utf8.length < text.length * 3) utf8 = new Uint8Array(text.length * 6); // UTF-8 takes at most 3 bytes per UTF-16 unit
+  const json = utf8.subarray(0, encoder.encodeInto(text, utf8).written);
   let codec = CODEC_NONE;
   let payload = json;
   if (json.length >= MIN_COMPRESS || dict) {
