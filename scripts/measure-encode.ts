@@ -1,9 +1,9 @@
 // Where a session's encoding CPU goes, per session, on one thread: pako.deflate per value against the reused
-// Deflater (same bytes), and the whole planWrite of a first upload. Run: node --import tsx scripts/measure-encode.ts [count=2000]
+// Deflater (same bytes), timeline layout 1 against 2, and the whole planWrite of a first upload. Run: node --import tsx scripts/measure-encode.ts [count=2000]
 import * as pako from 'pako';
 import { deflateSync, inflateSync } from 'node:zlib';
 import { generateSessions } from '../src/core/generator';
-import { sessionToJson } from '../src/core/model';
+import { sessionToJson, type Session } from '../src/core/model';
 import { trainDictionary } from '../src/core/codec/dictionary';
 import { encodeTimeline } from '../src/core/codec/timeline';
 import { Deflater } from '../src/core/codec/deflater';
@@ -14,6 +14,11 @@ const sessions = generateSessions({ count: N, seed: 'measure-encode', now: Date.
 const dictionary = trainDictionary(sessions);
 const bytes = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
 const timelines = sessions.map((s) => bytes(encodeTimeline(s.events)));
+/** The version-1 timeline layout (one value per event in every column, null where absent), for comparison. */
+const timelinesV1 = sessions.map((s) => {
+  const { t, k, f, a, r, d } = decodeColumns(s.events);
+  return bytes({ t, k, ...f && { f }, ...a && { a }, ...r && { r }, ...d && { d } });
+});
 const lists = sessions.flatMap((s) => [bytes(s.files), ...(s.notes.length ? [bytes(s.notes)] : [])]);
 const bodies = sessions.map((s) => deflateSync(sessionToJson(s)));
 
@@ -31,9 +36,20 @@ function perSession(label: string, f: () => number): void {
   console.log(`${label.padEnd(48)} ${runs[2].toFixed(1).padStart(7)} us/session ${String(size).padStart(10)} B`);
 }
 
+function decodeColumns(events: Session['events']) {
+  const col = <K extends 'file' | 'added' | 'removed' | 'detail'>(key: K) =>
+    events.some((e) => e[key] !== undefined) ? events.map((e) => e[key] ?? null) : undefined;
+  let prev = 0;
+  const t = events.map((e, i) => { const gap = i === 0 ? e.t : e.t - prev; prev = e.t; return gap; });
+  return { t, k: encodeTimeline(events).k, f: col('file'), a: col('added'), r: col('removed'), d: col('detail') };
+}
+
 const sum = (f: (b: Uint8Array) => Uint8Array, list: Uint8Array[]) => () => list.reduce((n, b) => n + f(b).length, 0);
 const deflater = new Deflater(6);
 console.log(`${N} sessions, dictionary ${dictionary.length} B`);
+const total = (list: Uint8Array[]) => list.reduce((n, b) => n + b.length, 0);
+console.log(`timeline JSON: version 1 ${total(timelinesV1)} B, version 2 ${total(timelines)} B`);
+perSession('timeline version 1, reused Deflater', sum((b) => deflater.deflate(b), timelinesV1));
 perSession('timeline, pako.deflate per value', sum((b) => pako.deflate(b, { level: 6 }), timelines));
 perSession('timeline, reused Deflater', sum((b) => deflater.deflate(b), timelines));
 perSession('files + notes with dictionary, pako.deflate', sum((b) => pako.deflate(b, { level: 6, dictionary }), lists));

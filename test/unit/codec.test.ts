@@ -10,7 +10,7 @@ import {
 import { DICTIONARY_BYTES, trainDictionary } from '../../src/core/codec/dictionary';
 import { Deflater } from '../../src/core/codec/deflater';
 import { decodeTimeline, encodeTimeline } from '../../src/core/codec/timeline';
-import { canonicalSession } from '../../src/core/model';
+import { canonicalSession, type SessionEvent } from '../../src/core/model';
 import { generateSessions } from '../../src/core/generator';
 
 const NOW = Date.UTC(2025, 5, 1, 12);
@@ -135,9 +135,38 @@ describe('timeline columns', () => {
   });
 
   test('optional fields absent everywhere leave no column; empty timelines work', () => {
-    const cols = encodeTimeline([{ t: 5, kind: 'focus' }, { t: 9, kind: 'blur' }]);
-    assert.deepEqual(cols, { t: [5, 4], k: 'fb' });
+    const cols = encodeTimeline([{ t: 5, kind: 'blur' }, { t: 9, kind: 'note' }]);
+    assert.deepEqual(cols, { v: 2, t: [5, 4], k: 'bn' });
     assert.deepEqual(decodeTimeline(encodeTimeline([]), WHAT), []);
+  });
+
+  test('values are listed only for events that have them; events unlike their kind are named in x', () => {
+    const events: SessionEvent[] = [
+      { t: 100, kind: 'edit', file: 0, added: 3, removed: 1 },
+      { t: 110, kind: 'focus' }, // a focus usually names a file
+      { t: 120, kind: 'task', detail: 'build' },
+      { t: 130, kind: 'edit', file: 1, added: 0, removed: 2, detail: 'odd' },
+    ];
+    const cols = encodeTimeline(events);
+    assert.deepEqual(cols, { v: 2, t: [100, 10, 10, 10], k: 'efke', f: [0, 1], a: [3, 0], r: [1, 2],
+      d: ['build', 'odd'], x: [[1, 0], [3, 15]] });
+    assert.deepEqual(decodeTimeline(cols, WHAT), events);
+  });
+
+  test('version 1 chunks (one value per event, null where absent) written by earlier releases still decode', () => {
+    const v1 = { t: [100, 10, 10], k: 'efk', f: [0, null, null], a: [3, null, null], r: [1, null, null],
+      d: [null, null, 'build'] };
+    assert.deepEqual(decodeTimeline(v1, WHAT), [{ t: 100, kind: 'edit', file: 0, added: 3, removed: 1 },
+      { t: 110, kind: 'focus' }, { t: 120, kind: 'task', detail: 'build' }]);
+  });
+
+  test('a version 2 chunk whose columns do not match its events is malformed, a newer version is named', () => {
+    const good = encodeTimeline([{ t: 1, kind: 'edit', file: 0, added: 1, removed: 1 }]);
+    const malformed = new RegExp(`${WHAT}: timeline frame is malformed`);
+    assert.throws(() => decodeTimeline({ ...good, f: [] }, WHAT), malformed);
+    assert.throws(() => decodeTimeline({ ...good, a: [1, 2] }, WHAT), malformed);
+    assert.throws(() => decodeTimeline({ ...good, x: [[0, 99]] }, WHAT), malformed);
+    assert.throws(() => decodeTimeline({ ...good, v: 3 as 2 }, WHAT), /timeline version 3 is newer/);
   });
 
   test('malformed columns and unknown kind letters are reported with the record name', () => {
