@@ -298,6 +298,11 @@ describe('checkpoints', () => {
     assert.ok(writes <= 2, `${writes} writes for 100 saves`);
     const loaded = loadCheckpoint(dir, 'r', 'optimized').checkpoint!;
     assert.equal(loaded.batches.filter((b) => b.completed).length, 100);
+    // Batches serialized before are reused only while unchanged: a later change still reaches the file.
+    batches[7].completed = false;
+    batches[7].error = 'HTTP 500';
+    await writer.save();
+    assert.deepEqual(JSON.parse(fs.readFileSync(checkpointPath(dir), 'utf8')), writer.checkpoint);
   });
 
   test('a corrupt checkpoint file is set aside and the run plans afresh', async () => {

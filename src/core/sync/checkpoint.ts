@@ -79,6 +79,8 @@ export function loadCheckpoint(storeDir: string, remote: string, strategy: strin
 export class CheckpointWriter {
   private chain: Promise<void> = Promise.resolve();
   private waiting: Promise<void> | undefined;
+  /** Each batch's JSON as last written: only a batch's completed and error fields change during a run. */
+  private readonly batchJson = new WeakMap<CheckpointBatch, { completed: boolean; error: string | null; json: string }>();
 
   constructor(private readonly storeDir: string, readonly checkpoint: Checkpoint) {}
 
@@ -87,11 +89,24 @@ export class CheckpointWriter {
     if (this.waiting) return this.waiting;
     const write = this.chain.then(() => {
       this.waiting = undefined;
-      return writeFileAtomic(checkpointPath(this.storeDir), JSON.stringify(this.checkpoint));
+      return writeFileAtomic(checkpointPath(this.storeDir), this.serialize());
     });
     this.waiting = write;
     this.chain = write.catch(() => undefined); // a failed write is the caller's error; the next one still runs
     return write;
+  }
+
+  /** JSON.stringify(checkpoint), re-serializing only the batches that changed since the last write. */
+  private serialize(): string {
+    const { batches, ...head } = this.checkpoint;
+    const parts = batches.map((b) => {
+      const cached = this.batchJson.get(b);
+      if (cached && cached.completed === b.completed && cached.error === b.error) return cached.json;
+      const json = JSON.stringify(b);
+      this.batchJson.set(b, { completed: b.completed, error: b.error, json });
+      return json;
+    });
+    return `${JSON.stringify(head).slice(0, -1)},"batches":[${parts.join(',')}]}`;
   }
 
   async remove(): Promise<void> {
