@@ -9,7 +9,7 @@ import {
 } from '../../src/core/codec/frames';
 import { DICTIONARY_BYTES, trainDictionary } from '../../src/core/codec/dictionary';
 import { Deflater } from '../../src/core/codec/deflater';
-import { decodeTimeline, encodeTimeline } from '../../src/core/codec/timeline';
+import { decodeTimeline, encodeTimeline, type TimelineColumns } from '../../src/core/codec/timeline';
 import { canonicalSession, type SessionEvent } from '../../src/core/model';
 import { generateSessions } from '../../src/core/generator';
 
@@ -156,8 +156,14 @@ describe('timeline columns', () => {
   test('version 1 chunks (one value per event, null where absent) written by earlier releases still decode', () => {
     const v1 = { t: [100, 10, 10], k: 'efk', f: [0, null, null], a: [3, null, null], r: [1, null, null],
       d: [null, null, 'build'] };
-    assert.deepEqual(decodeTimeline(v1, WHAT), [{ t: 100, kind: 'edit', file: 0, added: 3, removed: 1 },
-      { t: 110, kind: 'focus' }, { t: 120, kind: 'task', detail: 'build' }]);
+    const events: SessionEvent[] = [{ t: 100, kind: 'edit', file: 0, added: 3, removed: 1 },
+      { t: 110, kind: 'focus' }, { t: 120, kind: 'task', detail: 'build' }];
+    assert.deepEqual(decodeTimeline(v1, WHAT), events);
+    // A value an earlier release wrote, then extended by this one: one chunk of each layout.
+    const later: SessionEvent[] = [{ t: 130, kind: 'save', file: 0 }];
+    const value = concatBytes([encodeFrame(v1), encodeFrame(encodeTimeline(later))]);
+    const decoded = decodeFrames(value, WHAT).flatMap((c) => decodeTimeline(c as TimelineColumns, WHAT));
+    assert.deepEqual(decoded, [...events, ...later]);
   });
 
   test('a version 2 chunk whose columns do not match its events is malformed, a newer version is named', () => {

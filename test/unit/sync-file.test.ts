@@ -14,7 +14,7 @@ import { runSync, type SyncReport } from '../../src/core/sync/engine';
 import { verifyPassed, verifyRemote } from '../../src/core/sync/verify';
 import { pullRemote } from '../../src/core/sync/pull';
 import { readRemoteSessions } from '../../src/core/sync/remote-read';
-import { CheckpointWriter, checkpointPath, loadCheckpoint, type Checkpoint } from '../../src/core/sync/checkpoint';
+import { CheckpointWriter, checkpointPath, loadCheckpoint, type Checkpoint, type CheckpointBatch } from '../../src/core/sync/checkpoint';
 import { continueSession, generateSessions, mutationRng } from '../../src/core/generator';
 import { sessionToJson, type Session } from '../../src/core/model';
 import { exportStore } from '../../src/cli/data-commands';
@@ -274,8 +274,8 @@ describe('checkpoints', () => {
 
   test('checkpoint saves asked for in a burst share writes, and the file ends with the last state', async () => {
     const dir = tempDir();
-    const batches = Array.from({ length: 100 }, (_, i) => ({ batchId: `b${i}`, recordIds: [`r${i}`], completed: false,
-      error: null }));
+    const batches: CheckpointBatch[] = Array.from({ length: 100 }, (_, i) => ({ batchId: `b${i}`, recordIds: [`r${i}`],
+      completed: false, error: null }));
     const writer = new CheckpointWriter(dir, { format: 'session-sync-checkpoint', version: 1, runId: 'run', remote: 'r',
       strategy: 'optimized', createdAt: 0, batches });
     // Counts the renames that land the file (writeFileAtomic's last step): one per write.
