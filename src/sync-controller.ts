@@ -23,7 +23,7 @@ export interface SyncState {
 }
 
 /** Problems that a later attempt may get past without the user doing anything. */
-const TRANSIENT = new Set(['network', 'server', 'rate-limited', 'timeout']);
+const TRANSIENT = new Set(['network', 'server', 'busy', 'rate-limited', 'timeout']);
 const MAX_BACKOFF_MS = 10 * 60_000;
 
 /**

@@ -1,6 +1,6 @@
 /** What went wrong with the remote, in the terms a user can act on. */
-export type RemoteProblem = 'auth' | 'not-found' | 'rate-limited' | 'server' | 'network' | 'timeout' | 'url' |
-  'schema' | 'constraint' | 'other';
+export type RemoteProblem = 'auth' | 'not-found' | 'rate-limited' | 'server' | 'busy' | 'network' | 'timeout' |
+  'url' | 'schema' | 'constraint' | 'other';
 
 export interface ClassifiedError {
   problem: RemoteProblem;
@@ -70,6 +70,13 @@ export function classifyRemoteError(err: unknown, url: string): ClassifiedError 
     return { problem: 'network', retryable: true, message:
       `Cannot reach the database at ${url} (${codes.find((c) => NETWORK_CODES.includes(c)) ?? 'network error'}). ` +
       'Check the URL and your connection.' };
+  }
+  // SQLite lets one write transaction run at a time; the server answers BUSY when its wait for the lock runs
+  // out (parallel batches, or another client writing). The lock frees up: wait and try again.
+  if (has('SQLITE_BUSY', 'SQLITE_LOCKED') || /database is locked|database table is locked/i.test(text)) {
+    return { problem: 'busy', retryable: true, message:
+      `The database at ${url} stayed busy with other writes (database is locked). Try again in a moment; if it ` +
+      'persists, another program may be holding a long write transaction.' };
   }
   if (has('SQLITE_CONSTRAINT', 'SQLITE_CONSTRAINT_PRIMARYKEY', 'SQLITE_CONSTRAINT_UNIQUE')) {
     return { problem: 'constraint', retryable: false, message: `The database at ${url} rejected a write: ${firstLine(text)}` };
