@@ -7,7 +7,10 @@ import * as net from 'node:net';
 export interface LinkShape {
   /** Round-trip time to add; each direction delays every chunk by half of it. */
   rttMs?: number;
-  /** Bandwidth cap per direction in Mbit/s (10^6 bits). Undefined or <= 0 means unlimited. */
+  /**
+   * Bandwidth cap per direction in Mbit/s (10^6 bits), shared by all connections as one link is. Undefined or
+   * <= 0 means unlimited.
+   */
   mbit?: number;
 }
 
@@ -45,11 +48,19 @@ interface QueueItem {
   data: Buffer | null; // null marks the end of the stream (half-close)
 }
 
-/** One direction of one connection: a FIFO released on a timer, modelling a serial link plus propagation delay. */
+/** One direction of the link, shared by every connection: when it finishes sending what it was given so far. */
+interface LinkClock {
+  freeAt: number;
+}
+
+/**
+ * One direction of one connection: a FIFO released on a timer, modelling a serial link plus propagation delay.
+ * The link's clock is shared by the direction's lanes, so parallel connections split the bandwidth instead of each
+ * getting all of it.
+ */
 class Lane {
   private queue: QueueItem[] = [];
   private queued = 0;
-  private linkFreeAt = 0;
   private lastAt = 0;
   private timer: NodeJS.Timeout | undefined;
   private awaitingDrain = false;
@@ -58,6 +69,7 @@ class Lane {
     private readonly from: net.Socket,
     private readonly to: net.Socket,
     private readonly shape: () => LinkShape,
+    private readonly link: LinkClock,
     private readonly count: (n: number) => void,
   ) {
     from.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -82,11 +94,11 @@ class Lane {
   private deliveryTime(bytes: number): number {
     const { rttMs = 0, mbit } = this.shape();
     const now = performance.now();
-    const start = Math.max(now, this.linkFreeAt);
     const txMs = mbit && mbit > 0 ? (bytes * 8) / (mbit * 1000) : 0;
-    this.linkFreeAt = start + txMs;
+    const sent = txMs > 0 ? Math.max(now, this.link.freeAt) + txMs : now;
+    if (txMs > 0) this.link.freeAt = sent;
     // Never reorder, even if the shape changes mid-stream.
-    this.lastAt = Math.max(this.lastAt, this.linkFreeAt + rttMs / 2);
+    this.lastAt = Math.max(this.lastAt, sent + rttMs / 2);
     return this.lastAt;
   }
 
@@ -149,6 +161,8 @@ export async function startShapedProxy(opts: ShapedProxyOptions): Promise<Shaped
   let shape: LinkShape = { rttMs: opts.rttMs, mbit: opts.mbit };
   const sockets = new Set<net.Socket>();
   let stats = emptyStats(0);
+  const upLink: LinkClock = { freeAt: 0 };
+  const downLink: LinkClock = { freeAt: 0 };
 
   // allowHalfOpen: a client that finishes sending must still receive the reply, as it would without the proxy.
   const server = net.createServer({ allowHalfOpen: true }, (client) => {
@@ -159,8 +173,8 @@ export async function startShapedProxy(opts: ShapedProxyOptions): Promise<Shaped
       s.setNoDelay(true);
     }
     stats.activeConnections++;
-    const up = new Lane(client, upstream, () => shape, (n) => (stats.bytesUp += n));
-    const down = new Lane(upstream, client, () => shape, (n) => (stats.bytesDown += n));
+    const up = new Lane(client, upstream, () => shape, upLink, (n) => (stats.bytesUp += n));
+    const down = new Lane(upstream, client, () => shape, downLink, (n) => (stats.bytesDown += n));
     let closed = false;
     // Either side failing (refused, reset) tears down both, so the client sees the failure as a server would cause it.
     const teardown = (): void => {
