@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { Command } from 'commander';
 import { registerBenchCommand } from '../../src/cli/bench-command';
 import type { BenchResult, RunRecord } from '../../src/core/bench/types';
+import { linkLowerBoundMs } from '../../src/core/bench/bottleneck';
 
 const SIZE = 200;
 
@@ -69,4 +70,14 @@ test('bench writes sane figures, a JSON file and an SVG chart', { timeout: 180_0
   assert.match(svg, /^<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
   assert.equal((svg.match(/<path /g) ?? []).length * 1, 2 * 4, 'a line per strategy and target in both panels');
   fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('the link lower bound: one request at a time pays every round trip; parallel requests overlap them', () => {
+  const link = { rttMs: 50, mbit: 20 }; // 20 Mbit/s: 2.5 MB take 1,000 ms
+  const bytes = 2_500_000;
+  assert.equal(linkLowerBoundMs(bytes, 100, 1, link), 1000 + 100 * 50);
+  // Four in flight: the 25 rounds of round trips (1,250 ms) outlast the transfer plus one round trip (1,050 ms).
+  assert.equal(linkLowerBoundMs(bytes, 100, 4, link), 25 * 50);
+  // Ten times the bytes: the shared link's transfer time is the floor, whatever the concurrency.
+  assert.equal(linkLowerBoundMs(bytes * 10, 100, 4, link), 10_000 + 50);
 });

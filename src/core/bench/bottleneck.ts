@@ -1,7 +1,8 @@
 // Where the time of one sync went, and which cause dominates. The rule, also in docs/benchmarks.md:
 //
-//   network  = the link's lower bound for the bytes and round trips the run really used
-//              (bytesUp * 8 / bandwidth + ceil(roundTrips / concurrency) * RTT); 0 for `file:`.
+//   network  = the link's lower bound for the bytes and round trips the run really used; 0 for `file:`.
+//              One request at a time: bytesUp * 8 / bandwidth + roundTrips * RTT. Several in flight: one request's
+//              round trip overlaps the others' transfers, so max(transfer + RTT, ceil(roundTrips / concurrency) * RTT).
 //   cpu      = planning + encoding/compression, with the encoding divided by the encode workers that ran it in
 //              parallel: the time the CPU alone needed.
 //   database = what neither explains: duration - max(network, cpu): waiting on the server (or, for `file:`, in
@@ -19,8 +20,8 @@ export interface LinkSpec {
 /** Fastest the link could carry `bytesUp` in `roundTrips` requests, `concurrency` of them in flight at once. */
 export function linkLowerBoundMs(bytesUp: number, roundTrips: number, concurrency: number, link: LinkSpec): number {
   const transfer = link.mbit > 0 ? (bytesUp * 8) / (link.mbit * 1e6) * 1000 : 0;
-  const waits = Math.ceil(roundTrips / Math.max(1, concurrency)) * link.rttMs;
-  return Math.round(transfer + waits);
+  if (concurrency <= 1) return Math.round(transfer + roundTrips * link.rttMs);
+  return Math.round(Math.max(transfer + link.rttMs, Math.ceil(roundTrips / concurrency) * link.rttMs));
 }
 
 export function splitDuration(durationMs: number, phases: Record<string, number>,
