@@ -80,4 +80,5 @@ test('the link lower bound: one request at a time pays every round trip; paralle
   assert.equal(linkLowerBoundMs(bytes, 100, 4, link), 25 * 50);
   // Ten times the bytes: the shared link's transfer time is the floor, whatever the concurrency.
   assert.equal(linkLowerBoundMs(bytes * 10, 100, 4, link), 10_000 + 50);
+  assert.equal(linkLowerBoundMs(0, 0, 4, link), 0, 'a sync that sends nothing owes the link nothing');
 });

@@ -20,6 +20,7 @@ export interface LinkSpec {
 /** Fastest the link could carry `bytesUp` in `roundTrips` requests, `concurrency` of them in flight at once. */
 export function linkLowerBoundMs(bytesUp: number, roundTrips: number, concurrency: number, link: LinkSpec): number {
   const transfer = link.mbit > 0 ? (bytesUp * 8) / (link.mbit * 1e6) * 1000 : 0;
+  if (roundTrips === 0) return 0;
   if (concurrency <= 1) return Math.round(transfer + roundTrips * link.rttMs);
   return Math.round(Math.max(transfer + link.rttMs, Math.ceil(roundTrips / concurrency) * link.rttMs));
 }
