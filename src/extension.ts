@@ -73,6 +73,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<Sessio
       settings = readSettings(warnOnce(log));
       // Only the auto-sync setting itself may pause or resume: a pause from the palette survives other changes.
       if (e.affectsConfiguration('sessionSync.sync.auto')) controller.setPaused(!settings.autoSync);
+      if (e.affectsConfiguration('sessionSync.recorder.idleTimeoutMinutes')) {
+        recorder.setIdleTimeout(settings.idleTimeoutMinutes * 60_000);
+      }
       controller.schedule();
     }),
   );

@@ -79,6 +79,14 @@ export class Recorder implements vscode.Disposable {
     return this.builder?.current();
   }
 
+  /** Applies a new idle timeout to the open session and re-arms its timer (later builders get it from settings). */
+  setIdleTimeout(ms: number): void {
+    this.builder?.setIdleTimeout(ms);
+    clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+    this.armIdleTimer();
+  }
+
   dispose(): void {
     for (const d of this.disposables) d.dispose();
     this.disposables.length = 0;

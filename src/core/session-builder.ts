@@ -55,7 +55,7 @@ const count = (v: number | undefined): number => (v !== undefined && Number.isFi
 
 export class SessionBuilder {
   private open: OpenSession | undefined;
-  private readonly idleTimeoutMs: number;
+  private idleTimeoutMs: number;
   private readonly activityWindowMs: number;
   private readonly coalesceMs: number;
   private readonly maxEvents: number;
@@ -103,6 +103,11 @@ export class SessionBuilder {
     st.s.notes.push({ at: t, text: trimmed });
     this.push(st, { t, kind: 'note' });
     return this.touch(st, t);
+  }
+
+  /** A changed setting: the open session too ends once it has been idle this long. */
+  setIdleTimeout(ms: number): void {
+    this.idleTimeoutMs = ms;
   }
 
   /** Closes the open session if it has been idle for idleTimeoutMs; returns its final snapshot. */

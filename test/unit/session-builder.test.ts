@@ -54,6 +54,14 @@ describe('SessionBuilder', () => {
     assert.equal(second.charsAdded, 3);
   });
 
+  it('a changed idle timeout applies to the open session at once', () => {
+    const b = makeBuilder({ idleTimeoutMs: 15 * MIN });
+    b.record(edit('a.ts', 5), T0);
+    b.setIdleTimeout(5 * MIN);
+    assert.equal(b.idleDeadline(), T0 + 5 * MIN);
+    assert.equal(valid(b.expire(T0 + 6 * MIN)).endedAt, T0, 'idle for 6 min ends it under the new 5 min timeout');
+  });
+
   it('starts a new session even when the caller never called expire', () => {
     const b = makeBuilder({ idleTimeoutMs: 15 * MIN });
     b.record(edit('a.ts', 1), T0);
