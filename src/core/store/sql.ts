@@ -2,26 +2,31 @@ import type { Database, SqlValue, Statement } from 'sql.js';
 
 /** Small sql.js helpers shared by the live store and the archive. */
 
+/** Every row `stmt` gives for `params`; the caller frees or resets the statement. */
+function allRows(stmt: Statement, params: SqlValue[]): SqlValue[][] {
+  stmt.bind(params);
+  const out: SqlValue[][] = [];
+  while (stmt.step()) out.push(stmt.get());
+  return out;
+}
+
 export function queryRows(db: Database, sql: string, params: SqlValue[] = []): SqlValue[][] {
   const stmt = db.prepare(sql);
   try {
-    stmt.bind(params);
-    const out: SqlValue[][] = [];
-    while (stmt.step()) out.push(stmt.get());
-    return out;
+    return allRows(stmt, params);
   } finally {
     stmt.free();
   }
 }
 
-/**
- * Prepared statements kept by their SQL text: compiling a statement costs about twice what running a point
- * query on it does (scripts/measure-store-queries.ts), and a sync runs several per record. sql.js frees every
- * statement when it exports the database, so `clear()` must run before an export.
- */
 const ID_CHUNK = 100;
 const ID_LIST = `(${new Array(ID_CHUNK).fill('?').join(', ')})`;
 
+/**
+ * Prepared statements kept by their SQL text: a sync runs several point queries per record, and compiling the
+ * same SQL for each of them again is wasted work. sql.js frees every statement when it exports the database, so
+ * `clear()` must run before an export.
+ */
 export class StatementCache {
   private readonly byText = new Map<string, Statement>();
 
@@ -30,10 +35,7 @@ export class StatementCache {
   rows(sql: string, params: SqlValue[] = []): SqlValue[][] {
     const stmt = this.prepared(sql);
     try {
-      stmt.bind(params);
-      const out: SqlValue[][] = [];
-      while (stmt.step()) out.push(stmt.get());
-      return out;
+      return allRows(stmt, params);
     } finally {
       stmt.reset();
     }
