@@ -8,7 +8,6 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Writable } from 'node:stream';
 import { SessionStore } from '../../src/core/store/session-store';
 import { Remote } from '../../src/core/remote/connect';
 import { embeddedRemoteUrl } from '../../src/core/remote/target';
@@ -16,7 +15,7 @@ import { runSync } from '../../src/core/sync/engine';
 import { verifyPassed, verifyRemote } from '../../src/core/sync/verify';
 import { generateSessions } from '../../src/core/generator';
 import type { Session } from '../../src/core/model';
-import { exportStore } from '../../src/cli/data-commands';
+import { exportText } from '../support/helpers';
 import {
   archiveSessions, archivedCountIn, DAY_MS, deleteArchivedFromRemote, openArchiveFor, planArchive, restoreSessions,
 } from '../../src/core/archive/archive';
@@ -56,14 +55,6 @@ async function syncedStore(sessions: Session[] = SESSIONS): Promise<Setup> {
   const archive = await openArchiveFor(store);
   cleanups.push(async () => { remote.close(); archive.close(); await store.close().catch(() => undefined); });
   return { dir, store, remote, archive };
-}
-
-async function exportText(store: SessionStore): Promise<string> {
-  const parts: Buffer[] = [];
-  const out = new Writable({ write(chunk: Buffer, _enc, cb) { parts.push(Buffer.from(chunk)); cb(); } });
-  exportStore(store, out);
-  await new Promise<void>((resolve) => out.end(resolve));
-  return Buffer.concat(parts).toString('utf8');
 }
 
 const ids = (rows: { id: string }[]) => new Set(rows.map((r) => r.id));

@@ -10,6 +10,7 @@ import { classifyRemoteError } from '../../src/core/remote/errors';
 import { startShapedProxy, type ShapedProxy } from '../../src/core/net/shaped-proxy';
 import { startSqld, type SqldServer } from '../support/sqld';
 import { startFaultProxy } from '../support/fault-proxy';
+import { errorOf } from '../support/helpers';
 
 const portOf = (url: string): number => Number(new URL(url).port);
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -21,16 +22,6 @@ function remote(url: string, authToken?: string): Remote {
   const r = new Remote({ url, authToken });
   cleanups.push(() => r.close());
   return r;
-}
-
-async function errorOf(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(e instanceof Error, `expected an Error, got ${String(e)}`);
-    return e;
-  }
-  assert.fail('expected the call to fail');
 }
 
 async function count(r: Remote, table: string): Promise<number> {

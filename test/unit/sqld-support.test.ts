@@ -10,6 +10,7 @@ import { createClient, LibsqlError, type Client } from '@libsql/client';
 import { startSqld, sqldBinary, type SqldServer } from '../support/sqld';
 import { failEvery, seededRng, startFaultProxy, type Fault } from '../support/fault-proxy';
 import { startShapedProxy } from '../../src/core/net/shaped-proxy';
+import { errorOf } from '../support/helpers';
 
 const portOf = (url: string): number => Number(new URL(url).port);
 const target = (url: string): { host: string; port: number } => ({ host: '127.0.0.1', port: portOf(url) });
@@ -22,16 +23,6 @@ async function withClient<T>(url: string, authToken: string | undefined, fn: (c:
   } finally {
     c.close();
   }
-}
-
-async function errorOf(p: Promise<unknown>): Promise<Error & { code?: string; cause?: unknown }> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(e instanceof Error, `expected an Error, got ${String(e)}`);
-    return e;
-  }
-  assert.fail('expected the call to fail');
 }
 
 /** Asserts the shape @libsql/client uses for any non-2xx HTTP answer. */

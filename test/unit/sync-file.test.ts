@@ -6,7 +6,6 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Writable } from 'node:stream';
 import { SessionStore } from '../../src/core/store/session-store';
 import { Remote } from '../../src/core/remote/connect';
 import { embeddedRemoteUrl } from '../../src/core/remote/target';
@@ -17,7 +16,7 @@ import { readRemoteSessions } from '../../src/core/sync/remote-read';
 import { CheckpointWriter, checkpointPath, loadCheckpoint, type Checkpoint, type CheckpointBatch } from '../../src/core/sync/checkpoint';
 import { continueSession, generateSessions, mutationRng } from '../../src/core/generator';
 import { sessionToJson, type Session } from '../../src/core/model';
-import { exportStore } from '../../src/cli/data-commands';
+import { exportText } from '../support/helpers';
 
 const NOW = Date.UTC(2025, 5, 1, 12);
 const SEEDED = generateSessions({ count: 300, seed: 'sync-file', now: NOW });
@@ -71,14 +70,6 @@ async function assertVerified(store: SessionStore, remote: Remote, strategy: 'op
 function assertOk(r: SyncReport): void {
   assert.equal(r.result, 'ok', `sync failed: ${r.error}`);
   assert.equal(r.error, null);
-}
-
-async function exportText(store: SessionStore): Promise<string> {
-  const parts: Buffer[] = [];
-  const out = new Writable({ write(chunk: Buffer, _enc, cb) { parts.push(Buffer.from(chunk)); cb(); } });
-  exportStore(store, out);
-  await new Promise<void>((resolve) => out.end(resolve));
-  return Buffer.concat(parts).toString('utf8');
 }
 
 const continued = (s: Session, now = NOW + 3_600_000): Session => continueSession(s, mutationRng('m', s.id), now);
