@@ -60,15 +60,19 @@ export class Deflater {
   }
 
   private applyDictionary(dictionary: Uint8Array): void {
-    // Workers receive the dictionary as a fresh copy with every batch: equal bytes reuse the captured state.
-    const p = this.primed;
-    if (!p || (p.dictionary !== dictionary && !sameBytes(p.dictionary, dictionary))) this.primed = this.prime(dictionary);
+    const primed = this.primedFor(dictionary);
     const state = this.strm.state as Fields;
-    const primed = this.primed!;
     for (const [key, copy] of primed.arrays) (state[key] as Bytes).set(copy);
     for (const [key, value] of primed.fields) state[key] = value;
     this.strm.adler = primed.adler;
     this.strm.total_in = primed.totalIn;
+  }
+
+  /** The captured state for `dictionary`; workers receive it as a fresh copy with every batch, so equal bytes count. */
+  private primedFor(dictionary: Uint8Array): Primed {
+    const p = this.primed;
+    if (p && (p.dictionary === dictionary || sameBytes(p.dictionary, dictionary))) return p;
+    return (this.primed = this.prime(dictionary));
   }
 
   /** Sets the dictionary on the reset stream and records every array and field that changed. */
