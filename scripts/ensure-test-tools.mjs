@@ -41,8 +41,25 @@ function isInstalled(prefix, spec, binary) {
   return fs.existsSync(binary) && fs.existsSync(markerPath(prefix, spec));
 }
 
+/**
+ * The environment for a nested `npm i`. Under `npm test` the parent npm exports its own settings as npm_config_*
+ * (npm_config_user_agent says "node/v20", npm_config_prefix, ...) and the child npm takes them as its config: code-server's
+ * postinstall reads the Node major from npm_config_user_agent and refuses anything but 24. So the child starts
+ * from the environment without npm's script variables, as if typed in a shell.
+ */
+export function cleanNpmEnv(extra = {}) {
+  const env = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (!/^npm_/i.test(key)) env[key] = value;
+  }
+  return { ...env, ...extra };
+}
+
+/** Failure of one tool's install: names the tool, the command and the log file. */
+export class ToolInstallError extends Error {}
+
 /** Runs `npm i` into .vscode-test/PREFIX, logging to a file so progress output stays short. */
-function npmInstall(prefix, spec, extraArgs = [], env = process.env) {
+function npmInstall(prefix, spec, extraArgs = [], env = cleanNpmEnv()) {
   const dir = path.join(TOOLS_DIR, prefix);
   fs.mkdirSync(dir, { recursive: true });
   const logFile = path.join(TOOLS_DIR, `${prefix}-install.log`);
@@ -52,8 +69,9 @@ function npmInstall(prefix, spec, extraArgs = [], env = process.env) {
   const result = spawnSync('npm', args, { cwd: dir, env, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
   fs.writeFileSync(logFile, `${result.stdout ?? ''}\n${result.stderr ?? ''}`);
   if (result.status !== 0) {
-    const tail = fs.readFileSync(logFile, 'utf8').split('\n').slice(-30).join('\n');
-    throw new Error(`npm install of ${spec} failed (exit ${result.status ?? result.signal}):\n${tail}`);
+    const tail = fs.readFileSync(logFile, 'utf8').trim().split('\n').slice(-15).join('\n');
+    throw new ToolInstallError(`installing test tool ${prefix} failed (exit ${result.status ?? result.signal ?? result.error?.message}).\n` +
+      `  command: npm ${args.join(' ')}\n  log: ${path.relative(ROOT, logFile)}\n${tail}`);
   }
   fs.writeFileSync(markerPath(prefix, spec), new Date().toISOString());
   console.log(`[tools] installed ${spec} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
@@ -69,11 +87,10 @@ export function ensureCodeServer() {
   ensureNode24();
   if (isInstalled('code-server', CODE_SERVER_SPEC, codeServerPath())) return codeServerPath();
   // code-server's native modules must be built against Node 24 headers, with Node 24 running npm.
-  const env = {
-    ...process.env,
+  const env = cleanNpmEnv({
     PATH: `${path.join(node24Dir(), 'bin')}${path.delimiter}${process.env.PATH ?? ''}`,
     npm_config_nodedir: node24Dir(),
-  };
+  });
   npmInstall('code-server', CODE_SERVER_SPEC, [], env);
   return codeServerPath();
 }

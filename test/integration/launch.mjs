@@ -6,7 +6,7 @@
 // [--no-packaged | --packaged]. Two phases: the suite, then the packaged extension (packaged.mjs: `npm run
 // package`, --install-extension, Sync Now), which counts as one more test. --no-packaged runs only the suite,
 // --packaged only the packaged phase; SESSION_SYNC_IT_GREP (a subset of the suite) also skips the packaged phase.
-// Last line printed is always `integration: N passed, M failed`; the exit code is non-zero when anything failed.
+// Last line printed is always `integration: N passed, M failed, K skipped`; the exit code is non-zero when anything failed.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -90,8 +90,8 @@ function deadline(ms, signal) {
 function logHandler(result, log) {
   return (_type, args) => {
     const line = formatLog(args);
-    const m = /RESULT passed=(\d+) failed=(\d+)/.exec(line);
-    if (m) Object.assign(result, { passed: Number(m[1]), failed: Number(m[2]), reported: true });
+    const m = /RESULT passed=(\d+) failed=(\d+)(?: skipped=(\d+))?/.exec(line);
+    if (m) Object.assign(result, { passed: Number(m[1]), failed: Number(m[2]), skipped: Number(m[3] ?? 0), reported: true });
     if (!isNoise(line)) log(line);
   };
 }
@@ -104,7 +104,7 @@ export async function runIntegration({ extensionDir = ROOT, testsEntry = DEFAULT
   const base = fs.mkdtempSync(path.join(os.tmpdir(), 'session-sync-it-'));
   const dirs = makeRunDirs(base);
   writeWorkspace(dirs.workspace);
-  const result = { code: 1, passed: 0, failed: 0, reported: false };
+  const result = { code: 1, passed: 0, failed: 0, skipped: 0, reported: false };
   let server;
   let browser;
   let bridge;
@@ -179,14 +179,14 @@ async function suitePhase(extensionDir, testsEntry, signal) {
   const r = await runIntegration({ extensionDir, testsEntry, signal });
   if (!r.reported) console.log('[it] the suite did not report a RESULT line (crash or timeout); counted as 1 failure');
   const failed = r.reported ? r.failed : Math.max(r.failed, 1);
-  return { passed: r.passed, failed: r.code === 0 ? failed : Math.max(failed, 1) };
+  return { passed: r.passed, failed: r.code === 0 ? failed : Math.max(failed, 1), skipped: r.skipped };
 }
 
 /** Phase 2: the packaged .vsix installed into a fresh code-server; one test. */
 async function packagedPhase(signal) {
   const r = await runPackaged({ signal });
   console.log(`[it] packaged extension: ${r.ok ? 'ok' : 'FAIL'} after ${r.seconds} s`);
-  return { passed: r.ok ? 1 : 0, failed: r.ok ? 0 : 1 };
+  return { passed: r.ok ? 1 : 0, failed: r.ok ? 0 : 1, skipped: 0 };
 }
 
 async function main() {
@@ -202,11 +202,11 @@ async function main() {
   ensureCodeServer();
   const interrupt = new AbortController();
   for (const sig of ['SIGINT', 'SIGTERM']) process.once(sig, () => interrupt.abort());
-  const totals = { passed: 0, failed: 0 };
-  const add = (r) => { totals.passed += r.passed; totals.failed += r.failed; };
+  const totals = { passed: 0, failed: 0, skipped: 0 };
+  const add = (r) => { totals.passed += r.passed; totals.failed += r.failed; totals.skipped += r.skipped; };
   if (suite) add(await suitePhase(extensionDir, testsEntry, interrupt.signal));
   if (packaged && !interrupt.signal.aborted) add(await packagedPhase(interrupt.signal));
-  console.log(`integration: ${totals.passed} passed, ${totals.failed} failed`);
+  console.log(`integration: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
   process.exitCode = interrupt.signal.aborted ? 130 : totals.failed === 0 ? 0 : 1;
 }
 

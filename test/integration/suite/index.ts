@@ -27,7 +27,7 @@ class ConsoleReporter extends Mocha.reporters.Base {
     });
     runner.once(EVENT_RUN_END, () => {
       // The launcher parses this exact line for its summary.
-      console.log(`RESULT passed=${this.stats.passes} failed=${this.stats.failures}`);
+      console.log(`RESULT passed=${this.stats.passes} failed=${this.stats.failures} skipped=${this.stats.pending}`);
     });
   }
 }
