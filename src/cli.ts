@@ -14,6 +14,7 @@ import { exportStore, importLines, mutateStore, seedStore } from './cli/data-com
 import { formatSyncReport, formatVerifyReport } from './cli/format';
 import { archivedCountIn, registerArchiveCommands } from './cli/archive-commands';
 import { registerBenchCommand } from './cli/bench-command';
+import { registerRecordCommand } from './cli/record-command';
 import { ArchiveCorruptError, ArchiveVersionError } from './core/archive/archive-store';
 
 /** Exit codes: 0 done, 1 failed (one clear line on stderr), 2 bad usage. */
@@ -141,6 +142,7 @@ export function buildProgram(): Command {
 
   registerArchiveCommands(program);
   registerBenchCommand(program);
+  registerRecordCommand(program);
   return program;
 }
 

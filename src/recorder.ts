@@ -8,6 +8,7 @@ import type { Session } from './core/model';
 import {
   type Activity, applyPathPrivacy, isWorkspaceExcluded, type PathPrivacyMode, SessionBuilder,
 } from './core/session-builder';
+import { SnapshotThrottle } from './core/snapshot-throttle';
 
 export interface RecorderSettings {
   pathPrivacy: PathPrivacyMode;
@@ -46,12 +47,16 @@ export class Recorder implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private builder: SessionBuilder | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
-  private throttleTimer: NodeJS.Timeout | undefined;
-  private lastEmit = { id: '', at: 0 };
+  private readonly throttle: SnapshotThrottle;
   private branchCache = { value: null as string | null, at: -Infinity };
   private excludedCache = { key: '', value: false };
 
   constructor(private readonly opts: RecorderOptions) {
+    this.throttle = new SnapshotThrottle({
+      throttleMs: opts.throttleMs ?? 1000,
+      current: () => this.builder?.current(),
+      emit: (s) => this.emit(s),
+    });
     const w = vscode.workspace;
     this.disposables.push(
       w.onDidOpenTextDocument((d) => this.onDocument('open', d)),
@@ -70,9 +75,9 @@ export class Recorder implements vscode.Disposable {
     if (!b) return false;
     const now = Date.now();
     this.expire(b, now);
-    const s = b.addNote(text, now);
-    if (s) this.changed(s);
-    return s !== undefined;
+    const id = b.apply({ kind: 'note', detail: text }, now);
+    if (id) this.changed(id);
+    return id !== undefined;
   }
 
   current(): Session | undefined {
@@ -125,8 +130,8 @@ export class Recorder implements vscode.Disposable {
     if (!b) return;
     const now = Date.now();
     this.expire(b, now);
-    const s = b.record(activity, now);
-    if (s) this.changed(s);
+    const id = b.apply(activity, now);
+    if (id) this.changed(id);
   }
 
   /** The builder for the open workspace, or undefined when there is none or the user excluded it. */
@@ -177,22 +182,9 @@ export class Recorder implements vscode.Disposable {
     if (final) this.emitFinal(final);
   }
 
-  private changed(s: Session): void {
+  private changed(id: string): void {
     this.armIdleTimer();
-    const now = Date.now();
-    const throttle = this.opts.throttleMs ?? 1000;
-    if (s.id !== this.lastEmit.id || now - this.lastEmit.at >= throttle) {
-      clearTimeout(this.throttleTimer);
-      this.throttleTimer = undefined;
-      this.emit(s, now);
-    } else if (!this.throttleTimer) {
-      // Trailing emission: the latest state goes out once the throttle window closes.
-      this.throttleTimer = unref(setTimeout(() => {
-        this.throttleTimer = undefined;
-        const latest = this.builder?.current();
-        if (latest) this.emit(latest, Date.now());
-      }, this.lastEmit.at + throttle - now));
-    }
+    this.throttle.changed(id);
   }
 
   /** One timer at a time: when it fires early (activity moved the deadline) it re-arms for the new deadline. */
@@ -208,13 +200,10 @@ export class Recorder implements vscode.Disposable {
   }
 
   private emitFinal(s: Session): void {
-    clearTimeout(this.throttleTimer);
-    this.throttleTimer = undefined;
-    this.emit(s, Date.now());
+    this.throttle.final(s);
   }
 
-  private emit(s: Session, now: number): void {
-    this.lastEmit = { id: s.id, at: now };
+  private emit(s: Session): void {
     try {
       this.opts.onSession(s);
     } catch (err) {

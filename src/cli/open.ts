@@ -17,11 +17,12 @@ export interface OpenStore {
 export async function openForWrite(dir: string): Promise<OpenStore> {
   const lock: OwnerLock = await acquireOwnerLock(dir, 10_000);
   try {
-    const { store, recoveredFrom } = await SessionStore.open(dir);
+    const { store, recoveredFrom, journal } = await SessionStore.open(dir, { fence: () => lock.isHeld(), generation: lock.generation });
     if (recoveredFrom) {
       process.stderr.write(`warning: the store file could not be read and was kept as ${recoveredFrom}; ` +
         'started an empty store (run `session-sync pull` to recover synced sessions).\n');
     }
+    for (const problem of journal.problems) process.stderr.write(`warning: ${problem}\n`);
     return { store, close: async () => { await store.close(); await lock.release(); } };
   } catch (err) {
     await lock.release();

@@ -58,16 +58,22 @@ function sortedRecord(rec: Record<string, number>): Record<string, number> {
   return out;
 }
 
-/** A copy with keys in canonical order and absent optional fields dropped. */
-export function canonicalSession(s: Session): Session {
+/** A copy of one event with keys in canonical order and absent optional fields dropped. */
+export function canonicalEvent(e: SessionEvent): SessionEvent {
+  const ev: Record<string, unknown> = {};
+  for (const ek of EVENT_KEYS) if (e[ek] !== undefined) ev[ek] = e[ek];
+  return ev as unknown as SessionEvent;
+}
+
+/**
+ * A copy with keys in canonical order and absent optional fields dropped. `events`, when given, are the
+ * session's events already in canonical form (the builder reuses the copies of events that can no longer change).
+ */
+export function canonicalSession(s: Session, events?: SessionEvent[]): Session {
   const out: Record<string, unknown> = {};
   for (const k of SESSION_KEYS) {
     if (k === 'events') {
-      out.events = s.events.map((e) => {
-        const ev: Record<string, unknown> = {};
-        for (const ek of EVENT_KEYS) if (e[ek] !== undefined) ev[ek] = e[ek];
-        return ev;
-      });
+      out.events = events ?? s.events.map(canonicalEvent);
     } else if (k === 'notes') {
       out.notes = s.notes.map((n) => ({ at: n.at, text: n.text }));
     } else if (k === 'languages') {

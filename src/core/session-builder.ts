@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import picomatch from 'picomatch';
-import { canonicalSession, type EventKind, type Session, type SessionEvent } from './model';
+import { canonicalEvent, canonicalSession, type EventKind, type Session, type SessionEvent } from './model';
 
 export interface Activity {
   kind: EventKind;
@@ -49,6 +49,12 @@ interface OpenSession {
   /** Time of the last keystroke of the open edit burst, if the last event is an edit. */
   burstAt: number | undefined;
   fileIndex: Map<string, number>;
+  /**
+   * Canonical copies of the events that can no longer change (all but the last: only the last edit burst grows),
+   * shared by every snapshot, so a snapshot copies one event rather than the whole timeline and the store can tell
+   * unchanged events apart by identity.
+   */
+  final: SessionEvent[];
 }
 
 const count = (v: number | undefined): number => (v !== undefined && Number.isFinite(v) && v > 0 ? Math.trunc(v) : 0);
@@ -76,7 +82,16 @@ export class SessionBuilder {
    * An idle session is silently replaced by a new one: call expire() first to get its final snapshot.
    */
   record(a: Activity, now: number): Session | undefined {
-    if (a.kind === 'note') return this.addNote(a.detail ?? '', now);
+    return this.apply(a, now) === undefined ? undefined : this.current();
+  }
+
+  /**
+   * Records one activity without copying the session: returns the id of the session it changed, or undefined if
+   * it was ignored. The recorder calls this on every keystroke and takes a snapshot (current()) only when it
+   * emits one, so a keystroke costs the same for a session of ten events or ten thousand.
+   */
+  apply(a: Activity, now: number): string | undefined {
+    if (a.kind === 'note') return this.applyNote(a.detail ?? '', now);
     if (a.kind === 'edit' && count(a.added) === 0 && count(a.removed) === 0) return undefined;
     this.expire(now);
     if (!this.open && PASSIVE_KINDS.has(a.kind)) return undefined;
@@ -94,6 +109,10 @@ export class SessionBuilder {
 
   /** Adds a note (the "Add Note" command); starts a session if none is open. Blank text is ignored. */
   addNote(text: string, now: number): Session | undefined {
+    return this.applyNote(text, now) === undefined ? undefined : this.current();
+  }
+
+  private applyNote(text: string, now: number): string | undefined {
     const trimmed = text.trim().slice(0, MAX_NOTE_CHARS);
     if (trimmed === '') return undefined;
     this.expire(now);
@@ -120,7 +139,7 @@ export class SessionBuilder {
   end(_now: number): Session | undefined {
     const st = this.open;
     this.open = undefined;
-    return st && snapshot(st.s);
+    return st && snapshot(st);
   }
 
   /** When the open session will count as idle (ms epoch), so the adapter can arm a timer. */
@@ -129,7 +148,7 @@ export class SessionBuilder {
   }
 
   current(): Session | undefined {
-    return this.open && snapshot(this.open.s);
+    return this.open && snapshot(this.open);
   }
 
   private start(now: number): OpenSession {
@@ -139,7 +158,7 @@ export class SessionBuilder {
       startedAt: t, endedAt: t, activeMs: 0, files: [], languages: {}, edits: 0, charsAdded: 0, charsRemoved: 0,
       events: [], notes: [], updatedAt: t,
     };
-    this.open = { s, lastAt: t, afterBlur: false, burstAt: undefined, fileIndex: new Map() };
+    this.open = { s, lastAt: t, afterBlur: false, burstAt: undefined, fileIndex: new Map(), final: [] };
     return this.open;
   }
 
@@ -177,11 +196,11 @@ export class SessionBuilder {
     if (st.s.events.length < this.maxEvents) st.s.events.push(e);
   }
 
-  private touch(st: OpenSession, t: number): Session {
+  private touch(st: OpenSession, t: number): string {
     st.s.endedAt = t;
     st.s.updatedAt = t;
     if (st.s.branch === null) st.s.branch = this.opts.branch();
-    return snapshot(st.s);
+    return st.s.id;
   }
 }
 
@@ -194,9 +213,15 @@ function fileIndex(st: OpenSession, file: string): number {
   return i;
 }
 
-/** A deep copy (canonicalSession copies events, notes and languages; files is copied here). */
-function snapshot(s: Session): Session {
-  return canonicalSession({ ...s, files: s.files.slice() });
+/**
+ * A copy that later activity cannot change: notes, languages and files are copied; events that can no longer
+ * change are shared between snapshots (callers must not mutate a snapshot), the last one is copied.
+ */
+function snapshot(st: OpenSession): Session {
+  const events = st.s.events;
+  while (st.final.length < events.length - 1) st.final.push(canonicalEvent(events[st.final.length]));
+  const rest = events.slice(st.final.length).map(canonicalEvent);
+  return canonicalSession({ ...st.s, files: st.s.files.slice() }, st.final.concat(rest));
 }
 
 export type PathPrivacyMode = 'relative' | 'hashed' | 'none';

@@ -75,7 +75,7 @@ describe('archive and restore', () => {
   test('moves exactly the sessions not updated for 90 days, out of the sync, and back byte for byte', async () => {
     const { store, remote, archive } = await syncedStore();
     const exported = await exportText(store);
-    await store.flush(true);
+    await store.compact();
     const sizeBefore = fs.statSync(store.file).size;
 
     const plan = planArchive(store, { olderThanDays: 90, now: NOW });

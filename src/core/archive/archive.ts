@@ -139,9 +139,7 @@ export async function archiveSessions(store: SessionStore, archive: ArchiveStore
   }
   if (movedIds.length) {
     // Deleted rows leave free pages that db.export() would keep writing: rebuild the file to shrink it.
-    store.sql.exec('VACUUM');
-    store.changed();
-    await store.flush();
+    await store.compact({ vacuum: true });
   }
   return { moved: movedIds.length, stayedLive: ids.length - movedIds.length, movedIds };
 }

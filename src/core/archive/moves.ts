@@ -83,7 +83,7 @@ export function copyToLive(store: SessionStore, archive: ArchiveStore, ids: stri
 }
 
 function writeLive(store: SessionStore, a: ArchivedRow, remote: string | null): void {
-  const db = store.sql;
+  const db = store;
   db.run(`INSERT OR REPLACE INTO sessions (id, workspace, branch, started_at, ended_at, updated_at, content_hash, body)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
   [a.id, a.workspace, a.branch, a.startedAt, a.endedAt, a.updatedAt, a.contentHash, a.body]);

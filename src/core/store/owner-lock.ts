@@ -13,6 +13,14 @@ export interface OwnerLock {
   release(): Promise<void>;
   /** Set when the lock was lost (the process stalled past the stale time and another took over). */
   readonly compromised: boolean;
+  /** This owner's generation: one more than the owner before it (journal records carry it). */
+  readonly generation: number;
+  /**
+   * True while this process is still the owner: its generation is the one in the owner file. Every write to the
+   * store's files checks it first (fencing), so an owner that stalled past the stale time and lost the store
+   * to another process never writes again, even before proper-lockfile notices.
+   */
+  isHeld(): boolean;
 }
 
 export class StoreBusyError extends Error {}
@@ -31,6 +39,33 @@ export function lockTarget(dir: string): string {
  */
 const lockDir = (target: string) => `${target}.lock`;
 const ownerFile = (target: string) => `${target}.pid.json`;
+/** The last generation handed out; outlives each owner so that generations only grow. */
+const generationFile = (target: string) => `${target}.generation`;
+
+interface OwnerInfo {
+  pid: number;
+  host: string;
+  generation?: number;
+}
+
+function readOwner(target: string): OwnerInfo | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(ownerFile(target), 'utf8')) as OwnerInfo;
+  } catch {
+    return undefined;
+  }
+}
+
+function nextGeneration(target: string): number {
+  let last = 0;
+  try {
+    last = Number(fs.readFileSync(generationFile(target), 'utf8')) || 0;
+  } catch { /* the first owner */ }
+  const owner = readOwner(target);
+  const generation = Math.max(last, owner?.generation ?? 0) + 1;
+  fs.writeFileSync(generationFile(target), String(generation), { mode: 0o600 });
+  return generation;
+}
 
 function isAlive(pid: number): boolean {
   try {
@@ -51,8 +86,8 @@ function removeIfOwnerDead(target: string): boolean {
     return true;
   }
   try {
-    const owner = JSON.parse(fs.readFileSync(ownerFile(target), 'utf8')) as { pid: number; host: string };
-    if (owner.host !== os.hostname() || isAlive(owner.pid)) return false;
+    const owner = readOwner(target);
+    if (!owner || owner.host !== os.hostname() || isAlive(owner.pid)) return false;
     fs.rmSync(lockDir(target), { recursive: true, force: true });
     fs.rmSync(ownerFile(target), { force: true });
     return true;
@@ -103,11 +138,19 @@ export async function acquireOwnerLock(dir: string, waitMs = 0, onLost?: (err: E
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
   }
-  fs.writeFileSync(ownerFile(target), JSON.stringify({ pid: process.pid, host: os.hostname() }));
+  const generation = nextGeneration(target);
+  fs.writeFileSync(ownerFile(target), JSON.stringify({ pid: process.pid, host: os.hostname(), generation }), { mode: 0o600 });
+  const isHeld = () => {
+    if (state.compromised) return false;
+    const owner = readOwner(target);
+    return owner?.pid === process.pid && owner.generation === generation;
+  };
   return {
     get compromised() { return state.compromised; },
+    generation,
+    isHeld,
     release: async () => {
-      if (state.compromised) return;
+      if (!isHeld()) return;
       fs.rmSync(ownerFile(target), { force: true });
       await release().catch(() => undefined);
     },

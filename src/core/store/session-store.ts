@@ -1,22 +1,42 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { deflateSync, inflateSync } from 'node:zlib';
 import type { Database, SqlValue } from 'sql.js';
-import { Session, sessionToJson } from '../model';
-import { hashText } from '../hash';
+import type { Session } from '../model';
 import { loadSqlJs } from './sqljs';
 import { migrate } from './schema';
 import { inTransaction, StatementCache } from './sql';
-import { removeStaleTemps, setAside, writeFileAtomic, writeFileAtomicSync } from './atomic-file';
+import { removeStaleTemps, setAside, writeFileAtomic } from './atomic-file';
+import { JOURNAL_FILE, JournalWriter } from './journal';
+import { decodeValue, encodeValue, type JournalOp } from './journal-ops';
+import { diffSession } from './session-patch';
+import { inflateBody, parseBody, readSession, rowVersion, StoreCorruptError, toRow, writeRow, type SessionRow } from './session-rows';
+import { readJournal, replayRecords, type ReplayReport, type ReplayTarget } from './replay';
+import { PendingSet } from './pending-set';
 
+export { StoreCorruptError } from './session-rows';
 export const STORE_FILE = 'sessions.sqlite';
+/** Every file the store owns in its folder (what a copy of the store must take along). */
+export const STORE_FILES = [STORE_FILE, JOURNAL_FILE];
 
-export class StoreCorruptError extends Error {}
+export interface OpenOptions {
+  /** No owner lock held: nothing on disk is touched; the journal is read but never cut or written. */
+  readOnly?: boolean;
+  /** True while this process still owns the store (owner-lock generation); checked before every write to disk. */
+  fence?: () => boolean;
+  /** The fence failed: these sessions had changes not yet on disk; hand them to the new owner. */
+  onFenced?: (unsaved: Session[]) => void;
+  /** `snapshot` rewrites the whole file on every save: the pre-journal behaviour, kept for benchmarks. */
+  persistence?: 'journal' | 'snapshot';
+  /** The owner generation written into journal records (replay ignores a stale owner's late writes). */
+  generation?: number;
+}
 
 export interface OpenedStore {
   store: SessionStore;
   /** Set when the store file could not be read: where it was kept aside, for the user to recover. */
   recoveredFrom?: string;
+  /** What opening found in the journal: records replayed, a cut tail, a journal kept aside. */
+  journal: ReplayReport;
 }
 
 export interface PendingRecord {
@@ -26,28 +46,64 @@ export interface PendingRecord {
   size?: number;
 }
 
-/** How long changes wait before they are written to disk, and the most they may wait under steady change. */
-const SAVE_DELAY_MS = 1000;
-const SAVE_MAX_WAIT_MS = 5000;
+/** Bytes and counts of everything the store wrote to disk since it was opened. */
+export interface StoreIo {
+  journalBytes: number;
+  journalCommits: number;
+  snapshotBytes: number;
+  compactions: number;
+}
 
+export class StoreFencedError extends Error {}
+
+/** Group commit: a change reaches the disk at most this long after it was made. */
+const COMMIT_DELAY_MS = 1000;
+/** Compaction when the store has been quiet this long and the journal is worth folding in. */
+const QUIET_MS = 30_000;
+const QUIET_MIN_JOURNAL = 256 * 1024;
+const QUIET_SNAPSHOT_FRACTION = 0.25;
+/** Compaction even while the user is active (it blocks for a whole-database export): a journal this large. */
+const FORCED_MIN_JOURNAL = 4 * 1024 * 1024;
+const FORCED_SNAPSHOT_FRACTION = 1;
+/** Versions kept per session to compute the next journal patch against. */
+const KNOWN_VERSIONS = 64;
+
+/** Reads of these tables need recorded sessions written into the database first. */
+const TOUCHES_SESSIONS = /\bsessions\b/i;
+const TOUCHES_SYNC_STATE = /\b(sessions|sync_status)\b/i;
 
 /**
- * The local store: sql.js in memory, persisted as one SQLite file. Writes mark it dirty and a coalesced
- * save follows; every save replaces the file atomically. Only the process holding the store lock
- * (see owner-lock.ts) may open it for writing.
+ * The local store: sql.js in memory is the truth; the disk holds a snapshot (sessions.sqlite) plus a
+ * journal of every change since (sessions.journal, see journal.ts). A change appends a small checksummed
+ * record, committed within a second (group commit); the snapshot is rewritten only by compaction: after a
+ * quiet period or at close once the journal is a fair fraction of it, or when the journal outgrows it.
+ * Opening = snapshot + replay. Only the process holding the owner lock (owner-lock.ts) writes, and it checks
+ * before every write to disk that it still holds it.
+ *
+ * The recorder's path (`record`) keeps the open session in memory and journals only what changed in it
+ * (session-patch.ts); it is written into the database when something reads it (a sync, a query).
  */
 export class SessionStore {
-  private saveTimer: NodeJS.Timeout | undefined;
-  private firstUnsavedAt = 0;
-  private changeCounter = 0;
-  private savedCounter = 0;
-  private saving: Promise<void> | undefined;
-  private closed = false;
-  private readOnly = false;
-
   private readonly statements: StatementCache;
+  private journal: JournalWriter | undefined;
+  /** Records made during a compaction's write: they belong to the next journal. */
+  private afterCompaction: Buffer[] | undefined;
+  private readonly hot = new Map<string, Session>();
+  private readonly known = new Map<string, Session>();
+  private readonly pendingSet = new PendingSet();
+  private readonly txFrames: JournalOp[][] = [];
+  /** Session ids with records queued but not yet on disk (handed over if this process is fenced off). */
+  private unsavedIds = new Set<string>();
+  private commitTimer: NodeJS.Timeout | undefined;
+  private quietTimer: NodeJS.Timeout | undefined;
+  private committing: Promise<void> | undefined;
+  private compacting: Promise<void> | undefined;
+  private snapshotSize = 0;
+  private closed = false;
+  private fenced = false;
+  readonly io: StoreIo = { journalBytes: 0, journalCommits: 0, snapshotBytes: 0, compactions: 0 };
 
-  private constructor(readonly dir: string, private readonly db: Database) {
+  private constructor(readonly dir: string, private readonly db: Database, private readonly opts: OpenOptions) {
     this.statements = new StatementCache(db);
   }
 
@@ -55,60 +111,75 @@ export class SessionStore {
     return path.join(this.dir, STORE_FILE);
   }
 
+  private get readOnly(): boolean {
+    return Boolean(this.opts.readOnly) || this.fenced;
+  }
+
   /**
-   * Opens (or creates) the store in `dir`. A file that is not a readable store is set aside, never
-   * overwritten. With `readOnly` (no owner lock held) nothing on disk is touched: a bad file is an error.
+   * Opens (or creates) the store in `dir`: the snapshot, then the journal replayed over it. A snapshot that is
+   * not a readable store is set aside, never overwritten; a torn journal tail is cut at the last good record.
+   * With `readOnly` (no owner lock held) nothing on disk is touched: a bad file is an error.
    */
-  static async open(dir: string, opts: { readOnly?: boolean } = {}): Promise<OpenedStore> {
+  static async open(dir: string, opts: OpenOptions = {}): Promise<OpenedStore> {
     const file = path.join(dir, STORE_FILE);
     if (!opts.readOnly) {
       fs.mkdirSync(dir, { recursive: true });
       removeStaleTemps(dir, STORE_FILE);
     }
-    const SQL = await loadSqlJs();
-    let db: Database | undefined;
-    let recoveredFrom: string | undefined;
-    if (fs.existsSync(file)) {
-      try {
-        db = new SQL.Database(fs.readFileSync(file));
-        checkReadable(db);
-      } catch (err) {
-        db?.close();
-        db = undefined;
-        if (opts.readOnly) {
-          throw new StoreCorruptError(`The session store ${file} cannot be read (${(err as Error).message}). ` +
-            'Run a command that writes (for example sync) to keep it aside and start afresh.');
-        }
-        recoveredFrom = setAside(file, 'corrupt');
-      }
-    }
-    db ??= new SQL.Database();
+    const { db, recoveredFrom, size } = await loadSnapshot(file, Boolean(opts.readOnly));
     migrate(db);
-    const store = new SessionStore(dir, db);
-    if (opts.readOnly) store.readOnly = true;
-    else if (!fs.existsSync(file)) await store.flush(true);
-    return { store, recoveredFrom };
+    const store = new SessionStore(dir, db, opts);
+    store.snapshotSize = size;
+    const snapshotSeq = Number(store.getMeta('journal_seq') ?? 0);
+    const found = readJournal(path.join(dir, JOURNAL_FILE), snapshotSeq, Boolean(opts.readOnly));
+    const report = replayRecords(store.replayTarget(), found);
+    if (!opts.readOnly) {
+      store.journal = found.writable
+        ? JournalWriter.append(found.file, found.seq, found.goodBytes)
+        : JournalWriter.create(found.file, snapshotSeq);
+      if (!fs.existsSync(file)) await store.compact();
+    }
+    return { store, recoveredFrom, journal: report };
   }
 
   // ---- sessions ---------------------------------------------------------------------------------
 
-  /** Adds or replaces a session; an older snapshot (by updatedAt) never replaces a newer one. */
+  /**
+   * The recorder's path: keeps `session` as the newest version in memory and journals what changed since the
+   * last version (a patch). Returns false for an older or identical snapshot. Costs what changed, not the
+   * session's length: no serialization, hashing or compression of the whole body happens here.
+   */
+  record(session: Session): boolean {
+    const prev = this.hot.get(session.id) ?? this.known.get(session.id) ?? readSession(this.statements, session.id);
+    if (prev && prev.updatedAt > session.updatedAt) return false;
+    let op: JournalOp;
+    if (prev) {
+      const patch = diffSession(prev, session);
+      if (!patch.set && !patch.lists) return false;
+      op = { o: 'p', ...patch };
+    } else {
+      op = this.fullOp(toRow(session));
+    }
+    this.hot.set(session.id, session);
+    this.remember(session);
+    this.pendingSet.touched(session.id);
+    this.log(op, session.id);
+    return true;
+  }
+
+  /** Adds or replaces a session now; an older snapshot (by updatedAt) never replaces a newer one. */
   upsert(session: Session): boolean {
-    const json = sessionToJson(session);
-    const existing = this.rows('SELECT updated_at, content_hash FROM sessions WHERE id = ?', [session.id])[0];
-    if (existing && Number(existing[0]) > session.updatedAt) return false;
-    const hash = hashText(json);
-    if (existing && existing[1] === hash) return false;
-    this.run(
-      `INSERT INTO sessions (id, workspace, branch, started_at, ended_at, updated_at, content_hash, body)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT(id) DO UPDATE SET workspace = excluded.workspace, branch = excluded.branch,
-         started_at = excluded.started_at, ended_at = excluded.ended_at, updated_at = excluded.updated_at,
-         content_hash = excluded.content_hash, body = excluded.body`,
-      [session.id, session.workspace, session.branch, session.startedAt, session.endedAt, session.updatedAt, hash,
-        deflateSync(json)],
-    );
-    this.changed();
+    this.materialize();
+    const existing = rowVersion(this.statements, session.id);
+    if (existing && existing.updatedAt > session.updatedAt) return false;
+    const row = toRow(session);
+    if (existing && existing.hash === row.head[6]) return false;
+    writeRow(this.statements, row);
+    const prev = this.known.get(session.id);
+    const patch = prev && prev.updatedAt === existing?.updatedAt ? diffSession(prev, session) : undefined;
+    this.log(patch ? { o: 'p', ...patch } : this.fullOp(row), session.id);
+    this.remember(session);
+    this.pendingSet.touched(session.id);
     return true;
   }
 
@@ -122,8 +193,7 @@ export class SessionStore {
   }
 
   get(id: string): Session | undefined {
-    const json = this.getJson(id);
-    return json === undefined ? undefined : parseBody(id, json);
+    return this.hot.get(id) ?? readSession(this.statements, id);
   }
 
   /**
@@ -131,13 +201,15 @@ export class SessionStore {
    * elsewhere; read a hundred at a time, as a sync reads them. Ids not in the store are left out.
    */
   getStoredMany(ids: string[]): Map<string, { body: Uint8Array; hash: string }> {
+    this.materialize();
     const rows = this.statements.rowsForIds((list) => `SELECT id, body, content_hash FROM sessions WHERE id IN ${list}`, ids);
     return new Map(rows.map(([id, body, hash]) => [String(id), { body: body as Uint8Array, hash: String(hash) }]));
   }
 
   /** The session's canonical JSON as stored: what `export` prints and what the naive strategy sends. */
   getJson(id: string): string | undefined {
-    const body = this.scalar('SELECT body FROM sessions WHERE id = ?', [id]);
+    this.materialize();
+    const body = this.statements.rows('SELECT body FROM sessions WHERE id = ?', [id])[0]?.[0];
     return body === undefined ? undefined : inflateBody(id, body);
   }
 
@@ -162,119 +234,102 @@ export class SessionStore {
   }
 
   contentHash(id: string): string | undefined {
-    const h = this.scalar('SELECT content_hash FROM sessions WHERE id = ?', [id]);
-    return h === undefined ? undefined : String(h);
+    this.materialize();
+    return rowVersion(this.statements, id)?.hash;
   }
 
   // ---- sync bookkeeping -------------------------------------------------------------------------
 
-  /** Records whose content differs from what `table` last received: the dedup check of the spec. */
+  /**
+   * Records whose content differs from what `table` last received (the dedup check of the spec), oldest change
+   * first. Reads only the sessions changed since they were last marked, not the whole store.
+   */
   pending(table: string, limit = -1): PendingRecord[] {
-    return this.rows(
-      `SELECT s.id, s.content_hash, length(s.body) FROM sessions s
-       LEFT JOIN sync_status st ON st.record_id = s.id AND st.table_name = ?
-       WHERE st.last_sync_hash IS NULL OR st.last_sync_hash <> s.content_hash
-       ORDER BY s.updated_at, s.id LIMIT ?`, [table, limit],
-    ).map(([id, hash, size]) => ({ id: String(id), hash: String(hash), size: Number(size) }));
+    const ids = [...this.pendingIds(table)];
+    if (!ids.length) return [];
+    this.materialize();
+    const synced = new Map(this.statements.rowsForIds(
+      (list) => `SELECT record_id, last_sync_hash, table_name FROM sync_status WHERE record_id IN ${list}`, ids,
+    ).filter((r) => r[2] === table).map((r) => [String(r[0]), String(r[1])]));
+    const rows = this.statements.rowsForIds(
+      (list) => `SELECT id, content_hash, length(body), updated_at FROM sessions WHERE id IN ${list}`, ids);
+    const out: (PendingRecord & { updatedAt: number })[] = [];
+    const present = new Set<string>();
+    for (const [id, hash, size, updatedAt] of rows) {
+      present.add(String(id));
+      if (synced.get(String(id)) === String(hash)) this.pendingSet.settled(String(id));
+      else out.push({ id: String(id), hash: String(hash), size: Number(size), updatedAt: Number(updatedAt) });
+    }
+    for (const id of ids) if (!present.has(id)) this.pendingSet.settled(id);
+    out.sort((a, b) => a.updatedAt - b.updatedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    return (limit >= 0 ? out.slice(0, limit) : out).map(({ id, hash, size }) => ({ id, hash, size }));
   }
 
+  /** How many sessions a sync would send: from the set of changed ids, without reading the store. */
   pendingCount(table: string): number {
-    return Number(this.scalar(
-      `SELECT count(*) FROM sessions s
-       LEFT JOIN sync_status st ON st.record_id = s.id AND st.table_name = ?
-       WHERE st.last_sync_hash IS NULL OR st.last_sync_hash <> s.content_hash`, [table]));
+    return this.pendingIds(table).size;
+  }
+
+  /** Ids of sessions recorded but not yet written into the database: the open session(s). */
+  get recording(): ReadonlySet<string> {
+    return new Set(this.hot.keys());
   }
 
   markSynced(table: string, records: PendingRecord[], at: number): void {
     this.transaction(() => {
       for (const r of records) {
-        this.run(
+        this.write(
           `INSERT INTO sync_status (record_id, table_name, last_sync_hash, synced_at) VALUES (?, ?, ?, ?)
            ON CONFLICT(record_id) DO UPDATE SET table_name = excluded.table_name,
              last_sync_hash = excluded.last_sync_hash, synced_at = excluded.synced_at`,
           [r.id, table, r.hash, at]);
       }
     });
-    this.changed();
+    for (const r of records) {
+      const current = this.hot.has(r.id) ? undefined : rowVersion(this.statements, r.id)?.hash;
+      if (current === r.hash) this.pendingSet.settled(r.id, table);
+      else this.pendingSet.touched(r.id);
+    }
   }
 
   /** Forgets what the remote holds (for example after switching to another database). */
   clearSyncState(): void {
-    this.db.exec('DELETE FROM sync_status; DELETE FROM sync_shape;');
-    this.changed();
+    this.transaction(() => {
+      this.write('DELETE FROM sync_status');
+      this.write('DELETE FROM sync_shape');
+    });
+    this.pendingSet.invalidate();
   }
 
   getMeta(key: string): string | undefined {
-    const v = this.scalar('SELECT value FROM meta WHERE key = ?', [key]);
+    const v = this.statements.rows('SELECT value FROM meta WHERE key = ?', [key])[0]?.[0];
     return v === undefined ? undefined : String(v);
   }
 
   setMeta(key: string, value: string): void {
-    this.run('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
+    this.write('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
       [key, value]);
-    this.changed();
   }
 
-  /** Raw access for the sync modules that keep their own tables in this store (shape, runs). */
-  get sql(): Database {
-    return this.db;
-  }
-
-  // ---- persistence ------------------------------------------------------------------------------
-
-  /** Call after any write: schedules a coalesced save. */
-  changed(): void {
-    this.changeCounter++;
-    if (this.closed || this.readOnly) return;
-    const now = Date.now();
-    if (!this.saveTimer) this.firstUnsavedAt = now;
-    clearTimeout(this.saveTimer);
-    const wait = Math.max(0, Math.min(SAVE_DELAY_MS, this.firstUnsavedAt + SAVE_MAX_WAIT_MS - now));
-    this.saveTimer = setTimeout(() => void this.flush().catch(() => undefined), wait);
-    this.saveTimer.unref?.();
-  }
-
-  get hasUnsavedChanges(): boolean {
-    return this.changeCounter !== this.savedCounter;
-  }
-
-  /** Writes the store to disk now if anything changed (or always, with `force`). */
-  async flush(force = false): Promise<void> {
-    clearTimeout(this.saveTimer);
-    this.saveTimer = undefined;
-    while (this.saving) await this.saving;
-    if (this.readOnly || (!force && !this.hasUnsavedChanges)) return;
-    const counter = this.changeCounter;
-    const bytes = this.exportBytes();
-    this.saving = writeFileAtomic(this.file, bytes).then(() => {
-      this.savedCounter = counter;
-    }).finally(() => {
-      this.saving = undefined;
-    });
-    await this.saving;
-  }
-
-  /** Last-chance save when the process is exiting and cannot wait for promises. */
-  flushSync(): void {
-    clearTimeout(this.saveTimer);
-    this.saveTimer = undefined;
-    if (this.readOnly || !this.hasUnsavedChanges) return;
-    writeFileAtomicSync(this.file, this.exportBytes());
-    this.savedCounter = this.changeCounter;
-  }
-
-  /** Saves pending changes (unless opened read-only) and frees the database. */
-  async close(): Promise<void> {
-    await this.flush();
-    this.closed = true;
-    this.statements.clear();
-    this.db.close();
-  }
-
-  // ---- small SQL helpers ------------------------------------------------------------------------
+  // ---- SQL for the modules that keep their own tables here (shapes, runs, archive moves) ---------
 
   transaction<T>(fn: () => T): T {
-    return inTransaction(this.db, fn);
+    if (!this.txFrames.length) this.materialize();
+    this.txFrames.push([]);
+    let ops: JournalOp[] | undefined;
+    try {
+      const result = inTransaction(this.db, fn);
+      ops = this.txFrames.pop();
+      return result;
+    } catch (err) {
+      this.txFrames.pop();
+      throw err;
+    } finally {
+      if (ops?.length) {
+        if (this.txFrames.length) this.txFrames[this.txFrames.length - 1].push(...ops);
+        else this.enqueue(ops);
+      }
+    }
   }
 
   scalar(sql: string, params: SqlValue[] = []): SqlValue | undefined {
@@ -282,17 +337,263 @@ export class SessionStore {
   }
 
   rows(sql: string, params: SqlValue[] = []): SqlValue[][] {
+    if (TOUCHES_SESSIONS.test(sql)) this.materialize();
     return this.statements.rows(sql, params);
   }
 
   /** `rows` for many ids: see StatementCache.rowsForIds. */
   rowsForIds(sql: (list: string) => string, ids: string[]): SqlValue[][] {
+    this.materialize();
     return this.statements.rowsForIds(sql, ids);
   }
 
-  /** Runs one write; the statement is compiled once and kept (see StatementCache). */
+  /** Runs one write and journals it; the statement is compiled once and kept (see StatementCache). */
   run(sql: string, params: SqlValue[] = []): void {
+    if (TOUCHES_SESSIONS.test(sql)) {
+      this.materialize();
+      this.known.clear(); // a row changed under the versions patches are computed against
+    }
+    this.write(sql, params);
+    if (TOUCHES_SYNC_STATE.test(sql)) this.pendingSet.invalidate();
+  }
+
+  /** Kept for callers that wrote through `run`: every write is already journaled and scheduled. */
+  changed(): void {
+    this.scheduleCommit();
+  }
+
+  // ---- persistence ------------------------------------------------------------------------------
+
+  get hasUnsavedChanges(): boolean {
+    return Boolean(this.journal?.hasQueued || this.afterCompaction?.length);
+  }
+
+  /** Bytes in the journal file, queued records included. */
+  get journalBytes(): number {
+    return this.journal?.bytes ?? 0;
+  }
+
+  /** Makes every change so far durable: one journal append and sync (or, in `snapshot` mode, a rewrite). */
+  async flush(): Promise<void> {
+    clearTimeout(this.commitTimer);
+    this.commitTimer = undefined;
+    while (this.committing) await this.committing;
+    if (this.compacting) await this.compacting;
+    if (this.readOnly || !this.journal?.hasQueued) return;
+    if (this.opts.persistence === 'snapshot') return this.compact();
+    this.committing = this.commitJournal().finally(() => { this.committing = undefined; });
+    await this.committing;
+    this.afterWrite();
+  }
+
+  /** Last-chance save when the process is exiting and cannot wait for promises. */
+  flushSync(): void {
+    clearTimeout(this.commitTimer);
+    if (this.readOnly || !this.journal?.hasQueued || !this.checkFence()) return;
+    const unsaved = this.unsavedIds;
+    this.unsavedIds = new Set();
+    try {
+      this.countCommit(this.journal.commitSync());
+    } catch (err) {
+      this.unsavedIds = unsaved;
+      throw err;
+    }
+  }
+
+  /**
+   * Folds the journal into a new snapshot: exports the database, replaces sessions.sqlite atomically, then
+   * starts an empty journal. Blocks for the export (its cost grows with the store), so it runs when the store
+   * is quiet, at close, or when the journal has outgrown the snapshot.
+   */
+  async compact(opts: { vacuum?: boolean } = {}): Promise<void> {
+    if (this.readOnly) return;
+    while (this.compacting) await this.compacting;
+    this.compacting = this.compactNow(opts.vacuum).finally(() => { this.compacting = undefined; });
+    await this.compacting;
+  }
+
+  /** Saves pending changes (compacting when the journal is worth it) and frees the database. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.flush();
+    clearTimeout(this.quietTimer);
+    if (!this.readOnly && this.worthCompacting(QUIET_MIN_JOURNAL, QUIET_SNAPSHOT_FRACTION)) await this.compact();
+    this.release();
+  }
+
+  /** False once another process has taken the store over (then onFenced has been called, once). */
+  stillOwned(): boolean {
+    return this.opts.readOnly ? false : this.checkFence();
+  }
+
+  /** Frees the database without writing anything (this process no longer owns the store). */
+  abandon(): void {
+    this.fenced = true;
+    this.release();
+  }
+
+  // ---- internals --------------------------------------------------------------------------------
+
+  private release(): void {
+    this.closed = true;
+    clearTimeout(this.commitTimer);
+    clearTimeout(this.quietTimer);
+    this.journal?.close();
+    this.statements.clear();
+    this.db.close();
+  }
+
+  private write(sql: string, params: SqlValue[] = []): void {
     this.statements.run(sql, params);
+    this.log({ o: 'q', s: sql, p: params.map(encodeValue) });
+  }
+
+  private fullOp(row: SessionRow): JournalOp {
+    return { o: 's', row: row.head, z: encodeValue(row.body) };
+  }
+
+  private remember(session: Session): void {
+    this.known.delete(session.id);
+    this.known.set(session.id, session);
+    if (this.known.size > KNOWN_VERSIONS) this.known.delete(this.known.keys().next().value as string);
+  }
+
+  /** Writes recorded sessions into the database (they are already in the journal). */
+  private materialize(): void {
+    if (!this.hot.size) return;
+    for (const s of this.hot.values()) writeRow(this.statements, toRow(s));
+    this.hot.clear();
+  }
+
+  private pendingIds(table: string): ReadonlySet<string> {
+    return this.pendingSet.ids(table, () => {
+      this.materialize();
+      return this.statements.rows(
+        `SELECT s.id FROM sessions s
+         LEFT JOIN sync_status st ON st.record_id = s.id AND st.table_name = ?
+         WHERE st.last_sync_hash IS NULL OR st.last_sync_hash <> s.content_hash`, [table]).map((r) => String(r[0]));
+    });
+  }
+
+  private log(op: JournalOp, sessionId?: string): void {
+    if (this.opts.readOnly || this.closed) return;
+    if (sessionId) this.unsavedIds.add(sessionId);
+    if (this.txFrames.length) this.txFrames[this.txFrames.length - 1].push(op);
+    else this.enqueue([op]);
+  }
+
+  private enqueue(ops: JournalOp[]): void {
+    if (this.opts.readOnly || this.closed) return;
+    const payload = Buffer.from(JSON.stringify({ g: this.opts.generation ?? 0, ops }), 'utf8');
+    if (this.afterCompaction) this.afterCompaction.push(payload);
+    else this.journal?.enqueue(payload);
+    this.scheduleCommit();
+  }
+
+  private scheduleCommit(): void {
+    if (this.commitTimer || this.readOnly || this.closed) return;
+    this.commitTimer = setTimeout(() => {
+      this.commitTimer = undefined;
+      void this.flush().catch(() => undefined);
+    }, COMMIT_DELAY_MS);
+    this.commitTimer.unref?.();
+  }
+
+  private async commitJournal(): Promise<void> {
+    if (!this.checkFence()) return;
+    const unsaved = this.unsavedIds;
+    this.unsavedIds = new Set();
+    try {
+      this.countCommit(await this.journal!.commit());
+    } catch (err) {
+      for (const id of unsaved) this.unsavedIds.add(id);
+      throw err;
+    }
+  }
+
+  private countCommit(bytes: number): void {
+    this.io.journalBytes += bytes;
+    this.io.journalCommits++;
+  }
+
+  /** After a commit: compact now if the journal outgrew the snapshot, else once the store has been quiet. */
+  private afterWrite(): void {
+    if (this.worthCompacting(FORCED_MIN_JOURNAL, FORCED_SNAPSHOT_FRACTION)) {
+      void this.compact().catch(() => undefined);
+      return;
+    }
+    clearTimeout(this.quietTimer);
+    this.quietTimer = setTimeout(() => {
+      if (this.worthCompacting(QUIET_MIN_JOURNAL, QUIET_SNAPSHOT_FRACTION)) void this.compact().catch(() => undefined);
+    }, QUIET_MS);
+    this.quietTimer.unref?.();
+  }
+
+  private worthCompacting(minBytes: number, fraction: number): boolean {
+    const bytes = this.journal?.bytes ?? 0;
+    return bytes >= minBytes && bytes >= this.snapshotSize * fraction;
+  }
+
+  private async compactNow(vacuum = false): Promise<void> {
+    if (this.readOnly || this.closed) return;
+    while (this.committing) await this.committing;
+    if (this.journal?.hasQueued) await this.commitJournal();
+    if (!this.checkFence()) return;
+    this.materialize();
+    // VACUUM changes no row, only the file's layout: it is not journaled.
+    if (vacuum) {
+      this.statements.clear();
+      this.db.exec('VACUUM');
+    }
+    const seq = (this.journal?.seq ?? 0) + 1;
+    this.statements.run('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
+      ['journal_seq', String(seq)]);
+    const bytes = this.exportBytes();
+    this.afterCompaction = [];
+    try {
+      await writeFileAtomic(this.file, bytes);
+    } catch (err) {
+      for (const p of this.afterCompaction) this.journal?.enqueue(p);
+      this.afterCompaction = undefined;
+      throw err;
+    }
+    this.journal?.close();
+    this.journal = JournalWriter.create(path.join(this.dir, JOURNAL_FILE), seq);
+    for (const p of this.afterCompaction) this.journal.enqueue(p);
+    this.afterCompaction = undefined;
+    this.snapshotSize = bytes.length;
+    this.io.snapshotBytes += bytes.length;
+    this.io.compactions++;
+    if (this.journal.hasQueued) this.scheduleCommit();
+  }
+
+  /** False (and the store stops writing for good) once another process has taken the store over. */
+  private checkFence(): boolean {
+    if (this.fenced) return false;
+    if (!this.opts.fence || this.opts.fence()) return true;
+    this.fenced = true;
+    const unsaved = [...this.unsavedIds].map((id) => this.get(id)).filter((s): s is Session => s !== undefined);
+    this.journal?.discardQueue();
+    this.opts.onFenced?.(unsaved);
+    return false;
+  }
+
+  /** Operations replay needs: the same row writes and SQL, without journaling them again. */
+  private replayTarget(): ReplayTarget {
+    return {
+      sql: (sql, params) => {
+        if (TOUCHES_SESSIONS.test(sql)) this.materialize();
+        this.statements.run(sql, params.map(decodeValue));
+      },
+      row: (head, body) => {
+        this.hot.delete(head[0]);
+        writeRow(this.statements, { head, body: decodeValue(body) as Uint8Array });
+      },
+      base: (id) => this.hot.get(id) ?? readSession(this.statements, id),
+      put: (session) => { this.hot.set(session.id, session); },
+      transaction: (fn) => inTransaction(this.db, fn),
+      finish: () => this.materialize(),
+    };
   }
 
   /** The database file's bytes. sql.js closes and reopens the database to export it, freeing statements. */
@@ -302,29 +603,27 @@ export class SessionStore {
   }
 }
 
+async function loadSnapshot(file: string, readOnly: boolean): Promise<{ db: Database; recoveredFrom?: string; size: number }> {
+  const SQL = await loadSqlJs();
+  if (!fs.existsSync(file)) return { db: new SQL.Database(), size: 0 };
+  let db: Database | undefined;
+  try {
+    const bytes = fs.readFileSync(file);
+    db = new SQL.Database(bytes);
+    checkReadable(db);
+    return { db, size: bytes.length };
+  } catch (err) {
+    db?.close();
+    if (readOnly) {
+      throw new StoreCorruptError(`The session store ${file} cannot be read (${(err as Error).message}). ` +
+        'Run a command that writes (for example sync) to keep it aside and start afresh.');
+    }
+    return { db: new SQL.Database(), recoveredFrom: setAside(file, 'corrupt'), size: 0 };
+  }
+}
+
 function checkReadable(db: Database): void {
   const result = db.exec('PRAGMA quick_check');
   const verdict = result[0]?.values[0]?.[0];
   if (verdict !== 'ok') throw new StoreCorruptError(`integrity check failed: ${String(verdict)}`);
-}
-
-/*
- * Bodies are the canonical JSON this store wrote itself (inputs are validated where they enter: import,
- * inbox, pull), so reading trusts their shape. Node's zlib, not pako, because this is local persistence
- * on the hot path of every sync and Node's native zlib is about 2.4x faster for the same bytes.
- */
-function inflateBody(id: string, body: SqlValue): string {
-  try {
-    return inflateSync(body as Uint8Array).toString('utf8');
-  } catch (err) {
-    throw new StoreCorruptError(`Session ${id} in the local store cannot be read: ${(err as Error).message}`);
-  }
-}
-
-function parseBody(id: string, json: string): Session {
-  try {
-    return JSON.parse(json) as Session;
-  } catch (err) {
-    throw new StoreCorruptError(`Session ${id} in the local store cannot be read: ${(err as Error).message}`);
-  }
 }

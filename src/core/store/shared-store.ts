@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Session } from '../model';
-import { SessionStore } from './session-store';
+import { SessionStore, type OpenOptions } from './session-store';
 import { acquireOwnerLock, OwnerLock, StoreBusyError } from './owner-lock';
 import { inboxDir, postToInbox, readInbox, removeFromInbox } from './inbox';
 
@@ -32,10 +32,13 @@ export class SharedStore {
   private ticking = false;
   private disposed = false;
 
-  private constructor(readonly dir: string, private readonly events: SharedStoreEvents) {}
+  private constructor(readonly dir: string, private readonly events: SharedStoreEvents,
+    private readonly storeOptions: Pick<OpenOptions, 'persistence'>) {}
 
-  static async start(dir: string, events: SharedStoreEvents = {}): Promise<SharedStore> {
-    const shared = new SharedStore(dir, events);
+  /** `storeOptions.persistence: 'snapshot'` is the pre-journal store, for benchmarks only. */
+  static async start(dir: string, events: SharedStoreEvents = {},
+    storeOptions: Pick<OpenOptions, 'persistence'> = {}): Promise<SharedStore> {
+    const shared = new SharedStore(dir, events, storeOptions);
     await shared.tick();
     shared.timer = setInterval(() => void shared.tick(), POLL_MS);
     shared.timer.unref?.();
@@ -51,9 +54,12 @@ export class SharedStore {
     return this.store;
   }
 
-  /** Records a session snapshot: into the store when owner, else through the inbox. */
+  /**
+   * Records a session snapshot: into the store when owner (journaling only what changed, see
+   * SessionStore.record), else through the inbox.
+   */
   async put(session: Session): Promise<void> {
-    if (this.store) this.store.upsert(session);
+    if (this.store) this.store.record(session);
     else await postToInbox(this.dir, session);
   }
 
@@ -68,7 +74,8 @@ export class SharedStore {
     if (this.ticking || this.disposed) return;
     this.ticking = true;
     try {
-      if (this.lock?.compromised) await this.demote();
+      // A lost lock: the store's fence hands unsaved sessions over and demotes this window (handOver).
+      if (this.store && !this.store.stillOwned()) return;
       if (!this.store) await this.tryPromote();
       if (this.store) await this.ingest(this.store);
     } catch (err) {
@@ -87,8 +94,14 @@ export class SharedStore {
       throw err;
     }
     try {
-      const { store, recoveredFrom } = await SessionStore.open(this.dir);
+      const { store, recoveredFrom, journal } = await SessionStore.open(this.dir, {
+        ...this.storeOptions,
+        fence: () => lock.isHeld(),
+        generation: lock.generation,
+        onFenced: (unsaved) => void this.handOver(unsaved),
+      });
       if (recoveredFrom) this.events.onRecovered?.(recoveredFrom);
+      for (const problem of journal.problems) this.events.log?.(problem);
       this.store = store;
       this.lock = lock;
       this.events.log?.(`This window now owns the session store in ${this.dir}.`);
@@ -104,9 +117,20 @@ export class SharedStore {
     const store = this.store;
     this.store = undefined;
     this.lock = undefined;
-    store?.sql.close();
+    store?.abandon();
     this.events.log?.('Another window took over the session store; this one hands its sessions over from now on.');
     this.events.onRoleChange?.('guest');
+  }
+
+  /**
+   * The store found it lost the owner lock before writing: the sessions whose changes were not on disk yet go
+   * to the new owner through the inbox, and this process becomes a guest.
+   */
+  private async handOver(unsaved: Session[]): Promise<void> {
+    this.events.log?.(`This window lost the session store to another process; handing ${unsaved.length} ` +
+      'unsaved session(s) over through the inbox.');
+    for (const s of unsaved) await postToInbox(this.dir, s).catch((err) => this.events.log?.(`Could not hand over session ${s.id}: ${(err as Error).message}`));
+    await this.demote();
   }
 
   private async ingest(store: SessionStore): Promise<void> {
