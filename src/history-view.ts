@@ -28,6 +28,11 @@ const CHART_RUNS = 30;
 const PENDING_SHOWN = 50;
 /** State events come in bursts (progress of every batch); one refresh per burst is enough. */
 const REFRESH_DELAY_MS = 150;
+/**
+ * While the user types, every snapshot changes the state; the page's preview plans the open session's write, so
+ * it is refreshed at most this often (a sync's end or the page being shown refreshes it too).
+ */
+const REFRESH_MIN_INTERVAL_MS = 5000;
 
 /** The command and the serializer that brings the panel back after a reload. */
 export function registerHistoryView(deps: HistoryDeps): vscode.Disposable[] {
@@ -48,6 +53,7 @@ export class HistoryView implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private offset = 0;
   private timer: NodeJS.Timeout | undefined;
+  private lastRefreshAt = 0;
 
   static show(deps: HistoryDeps): void {
     if (HistoryView.current) {
@@ -82,9 +88,13 @@ export class HistoryView implements vscode.Disposable {
   }
 
   private scheduleRefresh(): void {
-    if (!this.panel.visible) return; // the page asks again (`ready`) when it is shown
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.sendHistory(), REFRESH_DELAY_MS);
+    if (!this.panel.visible || this.timer) return; // the page asks again (`ready`) when it is shown
+    const wait = Math.max(REFRESH_DELAY_MS, this.lastRefreshAt + REFRESH_MIN_INTERVAL_MS - Date.now());
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.lastRefreshAt = Date.now();
+      void this.sendHistory();
+    }, wait);
   }
 
   private async onMessage(raw: unknown): Promise<void> {

@@ -68,10 +68,19 @@ export function registerRecordCommand(program: Command): Command {
       .choices(['journal', 'snapshot']).default('journal'))
     .option('--json', 'print a JSON object')
     .action(async (o: RecordFlags) => {
-      const report = await runRecord({
-        storeDir: o.store, intervalSeconds: o.interval, rate: o.rate, seconds: o.seconds, initialEvents: o.initialEvents,
-        seed: o.rng, persistence: o.persistence, remote: o.sync ? () => openRemote(o.store, o.remote) : undefined,
-      });
-      print(Boolean(o.json), report, () => formatRecord(report));
+      const stop = new AbortController();
+      const onInterrupt = () => stop.abort();
+      process.once('SIGINT', onInterrupt);
+      try {
+        const report = await runRecord({
+          storeDir: o.store, intervalSeconds: o.interval, rate: o.rate, seconds: o.seconds, initialEvents: o.initialEvents,
+          seed: o.rng, persistence: o.persistence, remote: o.sync ? () => openRemote(o.store, o.remote) : undefined,
+          signal: stop.signal,
+          onStart: () => process.stderr.write(`Recording for ${o.seconds} s (Ctrl-C ends it early)...\n`),
+        });
+        print(Boolean(o.json), report, () => formatRecord(report));
+      } finally {
+        process.off('SIGINT', onInterrupt);
+      }
     });
 }

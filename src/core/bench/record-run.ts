@@ -25,8 +25,10 @@ export interface RecordOptions {
   seed: string;
   throttleMs?: number;
   persistence?: OpenOptions['persistence'];
-  /** Called once a second with the figures so far (progress lines, the kill-loop test). */
-  onTick?: (elapsedSeconds: number, snapshots: number) => void;
+  /** Called once the store is open and recording starts. */
+  onStart?: () => void;
+  /** Ends the recording early (Ctrl-C); the report covers what was recorded. */
+  signal?: AbortSignal;
 }
 
 export interface RecordReport {
@@ -95,7 +97,8 @@ export async function runRecord(opts: RecordOptions): Promise<RecordReport> {
   let nextSync = started + opts.intervalSeconds * 1000;
   let syncing: Promise<void> | undefined;
 
-  while (Date.now() - started < opts.seconds * 1000) {
+  opts.onStart?.();
+  while (Date.now() - started < opts.seconds * 1000 && !opts.signal?.aborted) {
     const id = builder.apply(randomActivity(activityRng), Date.now());
     activities++;
     if (id) throttle.changed(id);
@@ -103,7 +106,6 @@ export async function runRecord(opts: RecordOptions): Promise<RecordReport> {
       nextSync = Date.now() + opts.intervalSeconds * 1000;
       syncing = syncOnce(store, opts.remote, sync).finally(() => { syncing = undefined; });
     }
-    opts.onTick?.((Date.now() - started) / 1000, emitted);
     await sleep(perActivityMs);
   }
   delay.disable();

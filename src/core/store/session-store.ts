@@ -99,6 +99,8 @@ export class SessionStore {
   private committing: Promise<void> | undefined;
   private compacting: Promise<void> | undefined;
   private snapshotSize = 0;
+  /** count() without a scan of the table each sync: kept by record/upsert, forgotten by raw writes. */
+  private sessionCount: number | undefined;
   private closed = false;
   private fenced = false;
   readonly io: StoreIo = { journalBytes: 0, journalCommits: 0, snapshotBytes: 0, compactions: 0 };
@@ -159,6 +161,7 @@ export class SessionStore {
       op = { o: 'p', ...patch };
     } else {
       op = this.fullOp(toRow(session));
+      if (this.sessionCount !== undefined) this.sessionCount++;
     }
     this.hot.set(session.id, session);
     this.remember(session);
@@ -175,6 +178,7 @@ export class SessionStore {
     const row = toRow(session);
     if (existing && existing.hash === row.head[6]) return false;
     writeRow(this.statements, row);
+    if (!existing && this.sessionCount !== undefined) this.sessionCount++;
     const prev = this.known.get(session.id);
     const patch = prev && prev.updatedAt === existing?.updatedAt ? diffSession(prev, session) : undefined;
     this.log(patch ? { o: 'p', ...patch } : this.fullOp(row), session.id);
@@ -230,7 +234,8 @@ export class SessionStore {
   }
 
   count(): number {
-    return Number(this.scalar('SELECT count(*) FROM sessions'));
+    this.sessionCount ??= Number(this.scalar('SELECT count(*) FROM sessions'));
+    return this.sessionCount;
   }
 
   contentHash(id: string): string | undefined {
@@ -323,6 +328,8 @@ export class SessionStore {
       return result;
     } catch (err) {
       this.txFrames.pop();
+      this.sessionCount = undefined;
+      this.known.clear();
       throw err;
     } finally {
       if (ops?.length) {
@@ -352,6 +359,7 @@ export class SessionStore {
     if (TOUCHES_SESSIONS.test(sql)) {
       this.materialize();
       this.known.clear(); // a row changed under the versions patches are computed against
+      this.sessionCount = undefined;
     }
     this.write(sql, params);
     if (TOUCHES_SYNC_STATE.test(sql)) this.pendingSet.invalidate();
@@ -583,10 +591,12 @@ export class SessionStore {
     return {
       sql: (sql, params) => {
         if (TOUCHES_SESSIONS.test(sql)) this.materialize();
+        this.sessionCount = undefined;
         this.statements.run(sql, params.map(decodeValue));
       },
       row: (head, body) => {
         this.hot.delete(head[0]);
+        this.sessionCount = undefined;
         writeRow(this.statements, { head, body: decodeValue(body) as Uint8Array });
       },
       base: (id) => this.hot.get(id) ?? readSession(this.statements, id),

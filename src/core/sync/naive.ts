@@ -26,6 +26,7 @@ async function uploadAll(ctx: SyncContext, remote: Remote, totals: SyncTotals): 
     if (!page.length) return;
     const stmts = page;
     page = [];
+    await store.flush(); // nothing leaves that this disk could still lose (see optimized.ts)
     await timer.time('upload', () => withRetry(() => remote.batch(stmts), remote.displayUrl, opts.retry, opts.signal));
     totals.sent += stmts.length;
     totals.batches++;

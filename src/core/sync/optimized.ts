@@ -147,6 +147,9 @@ async function uploadBatch(ctx: SyncContext, batch: CheckpointBatch, byId: Map<s
   const { store } = ctx;
   const ids = batch.recordIds.filter((id) => byId.has(id));
   const writes = await encodeBatch(ctx, ids);
+  // What leaves for the remote must be on this disk first: else a crash could leave the remote holding a version
+  // the store lost, which the store could then never sync over (the remote keeps the newer copy).
+  await store.flush();
   const { stmts, appendAt } = statements(batch.batchId, writes);
   let results: ResultSet[];
   try {
