@@ -15,6 +15,7 @@ import { formatSyncReport, formatVerifyReport } from './cli/format';
 import { archivedCountIn, registerArchiveCommands } from './cli/archive-commands';
 import { registerBenchCommand } from './cli/bench-command';
 import { registerRecordCommand } from './cli/record-command';
+import { registerSteadyCommand } from './cli/steady-command';
 import { ArchiveCorruptError, ArchiveVersionError } from './core/archive/archive-store';
 
 /** Exit codes: 0 done, 1 failed (one clear line on stderr), 2 bad usage. */
@@ -143,6 +144,7 @@ export function buildProgram(): Command {
   registerArchiveCommands(program);
   registerBenchCommand(program);
   registerRecordCommand(program);
+  registerSteadyCommand(program);
   return program;
 }
 

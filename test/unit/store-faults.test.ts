@@ -97,6 +97,24 @@ class Window {
   }
 }
 
+describe('session-sync record', () => {
+  test('records through the journal: snapshots reach the store, nothing rewrites the database file', { timeout: 60_000 }, () => {
+    const store = tempDir();
+    const r = spawnSync(process.execPath, [CLI, 'record', '--store', store, '--no-sync', '--seconds', '3', '--rate', '10',
+      '--initial-events', '300', '--json'], { encoding: 'utf8', timeout: 50_000 });
+    assert.equal(r.status, 0, r.stderr);
+    const report = JSON.parse(r.stdout);
+    assert.ok(report.snapshots >= 2, `snapshots: ${report.snapshots}`);
+    assert.ok(report.store.journalBytes > 0 && report.store.journalCommits > 0);
+    assert.equal(report.store.compactions, 0);
+    assert.ok(report.openSessionEvents > 300);
+    const list = spawnSync(process.execPath, [CLI, 'export', '--store', store], { encoding: 'utf8' });
+    const sessions = list.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    assert.equal(sessions.length, 1);
+    assert.equal(sessions[0].events.length, report.openSessionEvents);
+  });
+});
+
 describe('store faults across processes', () => {
   test('an owner frozen past the stale time never writes again; its unsaved sessions reach the new owner', { timeout: 120_000 }, async () => {
     const dir = tempDir();

@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { SessionStore, STORE_FILE } from '../store/session-store';
+import { SessionStore, STORE_FILES } from '../store/session-store';
 import { chooseForMutation, continueSession, iterateSessions, mutationRng } from '../generator';
 import type { Session } from '../model';
 
@@ -35,10 +35,18 @@ export async function buildCorpus(count: number): Promise<string> {
   return dir;
 }
 
+/** A private copy of a closed store (snapshot and journal) in a new temp dir; returns the dir. */
+export function copyStore(fromDir: string, label: string): string {
+  const dir = tempDir(label);
+  for (const name of STORE_FILES) {
+    if (fs.existsSync(path.join(fromDir, name))) fs.copyFileSync(path.join(fromDir, name), path.join(dir, name));
+  }
+  return dir;
+}
+
 /** A private copy of a corpus store, opened for writing. */
 export async function openCopy(corpusDir: string, label: string): Promise<{ store: SessionStore; dir: string }> {
-  const dir = tempDir(label);
-  fs.copyFileSync(path.join(corpusDir, STORE_FILE), path.join(dir, STORE_FILE));
+  const dir = copyStore(corpusDir, label);
   const { store } = await SessionStore.open(dir);
   return { store, dir };
 }

@@ -25,15 +25,17 @@ export interface ScenarioSpec {
 }
 
 /** A remote for the target, and how to read the bytes it moved and tear it down. */
-interface Endpoint {
+export interface Endpoint {
   remote: Remote;
+  /** The URL behind `remote` (the shaped link for a server), for opening more clients to it. */
+  url?: string;
   /** Bytes up/down since the last reset, counted at the socket when there is one. */
-  traffic(report: SyncReport): { up: number; down: number };
+  traffic(report?: SyncReport): { up: number; down: number };
   reset(): void;
   close(): Promise<void>;
 }
 
-async function serverEndpoint(link: LinkSpec): Promise<Endpoint> {
+export async function serverEndpoint(link: LinkSpec): Promise<Endpoint> {
   const server: SqldServer = await startSqld();
   let proxy: ShapedProxy | undefined;
   try {
@@ -47,6 +49,7 @@ async function serverEndpoint(link: LinkSpec): Promise<Endpoint> {
   const remote = new Remote({ url: p.url('http') });
   return {
     remote,
+    url: p.url('http'),
     traffic: () => ({ up: p.stats().bytesUp, down: p.stats().bytesDown }),
     reset: () => p.resetStats(),
     close: async () => {
@@ -60,7 +63,7 @@ async function serverEndpoint(link: LinkSpec): Promise<Endpoint> {
 function fileEndpoint(dir: string): Endpoint {
   const remote = new Remote({ url: embeddedRemoteUrl(dir) });
   // No socket to count at: the client-side meter counts SQL text and values handed to the native library.
-  return { remote, traffic: (r) => ({ up: r.bytesSent, down: 0 }), reset: () => undefined,
+  return { remote, traffic: (r) => ({ up: r?.bytesSent ?? 0, down: 0 }), reset: () => undefined,
     close: async () => remote.close() };
 }
 
