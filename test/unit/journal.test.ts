@@ -12,7 +12,7 @@ import { applyPatch, diffSession } from '../../src/core/store/session-patch';
 import { SessionBuilder } from '../../src/core/session-builder';
 import { continueSession, generateSessions, mutationRng } from '../../src/core/generator';
 import { parseSession, sessionToJson, type Session } from '../../src/core/model';
-import { recordRun, listRuns } from '../../src/core/sync/history';
+import { recordRun, listRuns, type SyncRun } from '../../src/core/sync/history';
 
 const NOW = Date.UTC(2025, 5, 1, 12);
 const dirs: string[] = [];
@@ -37,6 +37,29 @@ function builderWith(events: number): { builder: SessionBuilder; at: () => numbe
       : { kind: 'save', file: `src/f${i % 40}.ts` }, t);
   }
   return { builder, at: () => (t += 3000) };
+}
+
+/**
+ * A store whose journal holds `kept` committed as one record, then `last` as the final record; returns the dir, the
+ * journal's size before that final record, and its bytes (to damage the final record with).
+ */
+async function journalEndingWith(kept: Session[], last: Session): Promise<{ dir: string; good: number; bytes: Buffer }> {
+  const dir = tempDir();
+  const { store } = await SessionStore.open(dir);
+  store.upsertMany(kept);
+  await store.flush();
+  const good = sizeOf(journalPath(dir));
+  store.upsert(last);
+  await store.flush();
+  store.abandon();
+  return { dir, good, bytes: fs.readFileSync(journalPath(dir)) };
+}
+
+/** A sync_runs row as a sync of `sent` sessions would write it. */
+function aRun(sent: number): SyncRun {
+  return { startedAt: NOW, endedAt: NOW + 5, strategy: 'optimized', remote: 'file:x', result: 'ok', sent, skipped: 0,
+    batches: 1, bytesRaw: 100, bytesSent: 20, roundTrips: 1, rowsWritten: null, rowsRead: null, resumed: false,
+    phases: {}, error: null };
 }
 
 async function exportAll(store: SessionStore): Promise<string[]> {
@@ -76,9 +99,7 @@ describe('journaled store', () => {
     store.upsertMany(list);
     store.markSynced('sessions', store.pending('sessions').slice(0, 10), NOW);
     for (const s of list.slice(0, 5)) store.record(continueSession(s, mutationRng('m', s.id), NOW + 60_000));
-    recordRun(store, { startedAt: NOW, endedAt: NOW + 5, strategy: 'optimized', remote: 'file:x', result: 'ok', sent: 10,
-      skipped: 0, batches: 1, bytesRaw: 100, bytesSent: 20, roundTrips: 1, rowsWritten: null, rowsRead: null,
-      resumed: false, phases: {}, error: null });
+    recordRun(store, aRun(10));
     store.setMeta('k', 'v');
     const expected = { sessions: await exportAll(store), pending: store.pending('sessions'), runs: listRuns(store, 10) };
     await store.flush();
@@ -93,17 +114,8 @@ describe('journaled store', () => {
   });
 
   test('a torn tail is cut at the last good record and reported; everything before it is kept', async () => {
-    const dir = tempDir();
     const list = generateSessions({ count: 3, seed: 'torn', now: NOW });
-    const { store } = await SessionStore.open(dir);
-    store.upsert(list[0]);
-    store.upsert(list[1]);
-    await store.flush();
-    const good = sizeOf(journalPath(dir));
-    store.upsert(list[2]);
-    await store.flush();
-    store.abandon();
-    const full = fs.readFileSync(journalPath(dir));
+    const { dir, good, bytes: full } = await journalEndingWith(list.slice(0, 2), list[2]);
     fs.writeFileSync(journalPath(dir), full.subarray(0, good + Math.floor((full.length - good) / 2)));
 
     const { store: ro, journal: roReport } = await SessionStore.open(dir, { readOnly: true });
@@ -126,16 +138,8 @@ describe('journaled store', () => {
   });
 
   test('a record that fails its checksum ends the journal there, it is not applied', async () => {
-    const dir = tempDir();
     const list = generateSessions({ count: 2, seed: 'crc', now: NOW });
-    const { store } = await SessionStore.open(dir);
-    store.upsert(list[0]);
-    await store.flush();
-    const good = sizeOf(journalPath(dir));
-    store.upsert(list[1]);
-    await store.flush();
-    store.abandon();
-    const bytes = fs.readFileSync(journalPath(dir));
+    const { dir, good, bytes } = await journalEndingWith(list.slice(0, 1), list[1]);
     bytes[bytes.length - 3] ^= 0xff;
     fs.writeFileSync(journalPath(dir), bytes);
     const { store: reopened, journal } = await SessionStore.open(dir);
@@ -165,9 +169,7 @@ describe('journaled store', () => {
     const list = generateSessions({ count: 5, seed: 'compact', now: NOW });
     const { store } = await SessionStore.open(dir);
     store.upsertMany(list);
-    recordRun(store, { startedAt: NOW, endedAt: NOW, strategy: 'optimized', remote: 'file:x', result: 'ok', sent: 5,
-      skipped: 0, batches: 1, bytesRaw: 1, bytesSent: 1, roundTrips: 1, rowsWritten: null, rowsRead: null,
-      resumed: false, phases: {}, error: null });
+    recordRun(store, aRun(5));
     await store.flush();
     const oldJournal = fs.readFileSync(journalPath(dir));
     await store.compact();
