@@ -78,7 +78,6 @@ export function copyToLive(store: SessionStore, archive: ArchiveStore, ids: stri
       written++;
     }
   });
-  if (written) store.changed();
   return written;
 }
 
@@ -131,7 +130,6 @@ export async function settleInFlight(store: SessionStore, archive: ArchiveStore)
   const settled: Settled = { archived: 0, restored: 0 };
   if (!journal.length) return settled;
   const leaveArchive: string[] = [];
-  let liveChanged = false;
   store.transaction(() => {
     for (const [rid, op, hash, updated] of journal) {
       const id = String(rid);
@@ -140,7 +138,7 @@ export async function settleInFlight(store: SessionStore, archive: ArchiveStore)
       const liveWins = !!live && live.hash !== hash && live.updatedAt > Number(updated);
       if (op === 'archive') {
         if (liveWins) leaveArchive.push(id);
-        else if (live) { deleteLive(store, id); liveChanged = true; }
+        else if (live) deleteLive(store, id);
         settled.archived += liveWins ? 0 : 1;
       } else if (live && (live.hash === hash || live.updatedAt >= Number(updated))) {
         leaveArchive.push(id);
@@ -148,7 +146,6 @@ export async function settleInFlight(store: SessionStore, archive: ArchiveStore)
       }
     }
   });
-  if (liveChanged) store.changed();
   await store.flush();
   archive.transaction(() => {
     for (const id of leaveArchive) archive.sql.run('DELETE FROM archived_sessions WHERE id = ?', [id]);

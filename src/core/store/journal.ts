@@ -144,17 +144,6 @@ export class JournalWriter {
     return data.length;
   }
 
-  /** The synchronous twin, for the last write when the process is going away. */
-  commitSync(): number {
-    if (!this.queue.length) return 0;
-    const data = this.takeQueue();
-    let done = 0;
-    while (done < data.length) done += fs.writeSync(this.fd, data, done, data.length - done, this.size + done);
-    fs.fdatasyncSync(this.fd);
-    this.size += data.length;
-    return data.length;
-  }
-
   /** Drops queued records (they are in a snapshot now, or must not be written at all). */
   discardQueue(): void {
     this.queue = [];

@@ -5,30 +5,25 @@ import type { Session } from '../model';
 import { loadSqlJs } from './sqljs';
 import { migrate } from './schema';
 import { inTransaction, StatementCache } from './sql';
-import { removeStaleTemps, setAside, writeFileAtomic } from './atomic-file';
+import { removeStaleTemps, setAside } from './atomic-file';
 import { JOURNAL_FILE, JournalWriter } from './journal';
 import { decodeValue, encodeValue, type JournalOp } from './journal-ops';
 import { diffSession } from './session-patch';
 import { inflateBody, parseBody, readSession, rowVersion, StoreCorruptError, toRow, writeRow, type SessionRow } from './session-rows';
 import { readJournal, replayRecords, type ReplayReport, type ReplayTarget } from './replay';
 import { PendingSet } from './pending-set';
+import { StoreDisk, type DiskOptions, type SnapshotSource, type StoreIo } from './store-disk';
+
+export type { StoreIo } from './store-disk';
 
 export { StoreCorruptError } from './session-rows';
 export const STORE_FILE = 'sessions.sqlite';
 /** Every file the store owns in its folder (what a copy of the store must take along). */
 export const STORE_FILES = [STORE_FILE, JOURNAL_FILE];
 
-export interface OpenOptions {
+export interface OpenOptions extends DiskOptions {
   /** No owner lock held: nothing on disk is touched; the journal is read but never cut or written. */
   readOnly?: boolean;
-  /** True while this process still owns the store (owner-lock generation); checked before every write to disk. */
-  fence?: () => boolean;
-  /** The fence failed: these sessions had changes not yet on disk; hand them to the new owner. */
-  onFenced?: (unsaved: Session[]) => void;
-  /** `snapshot` rewrites the whole file on every save: the pre-journal behaviour, kept for benchmarks. */
-  persistence?: 'journal' | 'snapshot';
-  /** The owner generation written into journal records (replay ignores a stale owner's late writes). */
-  generation?: number;
 }
 
 export interface OpenedStore {
@@ -46,25 +41,6 @@ export interface PendingRecord {
   size?: number;
 }
 
-/** Bytes and counts of everything the store wrote to disk since it was opened. */
-export interface StoreIo {
-  journalBytes: number;
-  journalCommits: number;
-  snapshotBytes: number;
-  compactions: number;
-}
-
-export class StoreFencedError extends Error {}
-
-/** Group commit: a change reaches the disk at most this long after it was made. */
-const COMMIT_DELAY_MS = 1000;
-/** Compaction when the store has been quiet this long and the journal is worth folding in. */
-const QUIET_MS = 30_000;
-const QUIET_MIN_JOURNAL = 256 * 1024;
-const QUIET_SNAPSHOT_FRACTION = 0.25;
-/** Compaction even while the user is active (it blocks for a whole-database export): a journal this large. */
-const FORCED_MIN_JOURNAL = 4 * 1024 * 1024;
-const FORCED_SNAPSHOT_FRACTION = 1;
 /** Versions kept per session to compute the next journal patch against. */
 const KNOWN_VERSIONS = 64;
 
@@ -85,27 +61,19 @@ const TOUCHES_SYNC_STATE = /\b(sessions|sync_status)\b/i;
  */
 export class SessionStore {
   private readonly statements: StatementCache;
-  private journal: JournalWriter | undefined;
-  /** Records made during a compaction's write: they belong to the next journal. */
-  private afterCompaction: Buffer[] | undefined;
+  /** Absent when opened read-only: then nothing is ever written. */
+  private disk: StoreDisk | undefined;
   private readonly hot = new Map<string, Session>();
   private readonly known = new Map<string, Session>();
   private readonly pendingSet = new PendingSet();
   private readonly txFrames: JournalOp[][] = [];
-  /** Session ids with records queued but not yet on disk (handed over if this process is fenced off). */
-  private unsavedIds = new Set<string>();
-  private commitTimer: NodeJS.Timeout | undefined;
-  private quietTimer: NodeJS.Timeout | undefined;
-  private committing: Promise<void> | undefined;
-  private compacting: Promise<void> | undefined;
-  private snapshotSize = 0;
+  /** Sessions the queued (or transaction's) records change, for the hand-over if the store is lost. */
+  private txSessionIds = new Set<string>();
   /** count() without a scan of the table each sync: kept by record/upsert, forgotten by raw writes. */
   private sessionCount: number | undefined;
   private closed = false;
-  private fenced = false;
-  readonly io: StoreIo = { journalBytes: 0, journalCommits: 0, snapshotBytes: 0, compactions: 0 };
 
-  private constructor(readonly dir: string, private readonly db: Database, private readonly opts: OpenOptions) {
+  private constructor(readonly dir: string, private readonly db: Database) {
     this.statements = new StatementCache(db);
   }
 
@@ -113,8 +81,9 @@ export class SessionStore {
     return path.join(this.dir, STORE_FILE);
   }
 
-  private get readOnly(): boolean {
-    return Boolean(this.opts.readOnly) || this.fenced;
+  /** Bytes and counts of what the store wrote to disk since it was opened. */
+  get io(): StoreIo {
+    return this.disk?.io ?? { journalBytes: 0, journalCommits: 0, snapshotBytes: 0, compactions: 0 };
   }
 
   /**
@@ -130,15 +99,15 @@ export class SessionStore {
     }
     const { db, recoveredFrom, size } = await loadSnapshot(file, Boolean(opts.readOnly));
     migrate(db);
-    const store = new SessionStore(dir, db, opts);
-    store.snapshotSize = size;
+    const store = new SessionStore(dir, db);
     const snapshotSeq = Number(store.getMeta('journal_seq') ?? 0);
     const found = readJournal(path.join(dir, JOURNAL_FILE), snapshotSeq, Boolean(opts.readOnly));
     const report = replayRecords(store.replayTarget(), found);
     if (!opts.readOnly) {
-      store.journal = found.writable
+      const journal = found.writable
         ? JournalWriter.append(found.file, found.seq, found.goodBytes)
         : JournalWriter.create(found.file, snapshotSeq);
+      store.disk = new StoreDisk(file, journal, size, store.snapshotSource(), opts);
       if (!fs.existsSync(file)) await store.compact();
     }
     return { store, recoveredFrom, journal: report };
@@ -365,78 +334,38 @@ export class SessionStore {
     if (TOUCHES_SYNC_STATE.test(sql)) this.pendingSet.invalidate();
   }
 
-  /** Kept for callers that wrote through `run`: every write is already journaled and scheduled. */
-  changed(): void {
-    this.scheduleCommit();
-  }
-
-  // ---- persistence ------------------------------------------------------------------------------
-
-  get hasUnsavedChanges(): boolean {
-    return Boolean(this.journal?.hasQueued || this.afterCompaction?.length);
-  }
+  // ---- persistence (store-disk.ts) --------------------------------------------------------------
 
   /** Bytes in the journal file, queued records included. */
   get journalBytes(): number {
-    return this.journal?.bytes ?? 0;
+    return this.disk?.journalBytes ?? 0;
   }
 
   /** Makes every change so far durable: one journal append and sync (or, in `snapshot` mode, a rewrite). */
   async flush(): Promise<void> {
-    clearTimeout(this.commitTimer);
-    this.commitTimer = undefined;
-    while (this.committing) await this.committing;
-    if (this.compacting) await this.compacting;
-    if (this.readOnly || !this.journal?.hasQueued) return;
-    if (this.opts.persistence === 'snapshot') return this.compact();
-    this.committing = this.commitJournal().finally(() => { this.committing = undefined; });
-    await this.committing;
-    this.afterWrite();
+    await this.disk?.flush();
   }
 
-  /** Last-chance save when the process is exiting and cannot wait for promises. */
-  flushSync(): void {
-    clearTimeout(this.commitTimer);
-    if (this.readOnly || !this.journal?.hasQueued || !this.checkFence()) return;
-    const unsaved = this.unsavedIds;
-    this.unsavedIds = new Set();
-    try {
-      this.countCommit(this.journal.commitSync());
-    } catch (err) {
-      this.unsavedIds = unsaved;
-      throw err;
-    }
-  }
-
-  /**
-   * Folds the journal into a new snapshot: exports the database, replaces sessions.sqlite atomically, then
-   * starts an empty journal. Blocks for the export (its cost grows with the store), so it runs when the store
-   * is quiet, at close, or when the journal has outgrown the snapshot.
-   */
+  /** Folds the journal into a new snapshot (see StoreDisk.compact); `vacuum` also drops free pages. */
   async compact(opts: { vacuum?: boolean } = {}): Promise<void> {
-    if (this.readOnly) return;
-    while (this.compacting) await this.compacting;
-    this.compacting = this.compactNow(opts.vacuum).finally(() => { this.compacting = undefined; });
-    await this.compacting;
+    await this.disk?.compact(opts.vacuum);
   }
 
   /** Saves pending changes (compacting when the journal is worth it) and frees the database. */
   async close(): Promise<void> {
     if (this.closed) return;
-    await this.flush();
-    clearTimeout(this.quietTimer);
-    if (!this.readOnly && this.worthCompacting(QUIET_MIN_JOURNAL, QUIET_SNAPSHOT_FRACTION)) await this.compact();
+    await this.disk?.close();
     this.release();
   }
 
   /** False once another process has taken the store over (then onFenced has been called, once). */
   stillOwned(): boolean {
-    return this.opts.readOnly ? false : this.checkFence();
+    return this.disk ? this.disk.checkFence() : false;
   }
 
-  /** Frees the database without writing anything (this process no longer owns the store). */
+  /** Frees the database without writing anything (this process no longer owns the store, or a crash is simulated). */
   abandon(): void {
-    this.fenced = true;
+    this.disk?.release();
     this.release();
   }
 
@@ -444,9 +373,6 @@ export class SessionStore {
 
   private release(): void {
     this.closed = true;
-    clearTimeout(this.commitTimer);
-    clearTimeout(this.quietTimer);
-    this.journal?.close();
     this.statements.clear();
     this.db.close();
   }
@@ -484,106 +410,33 @@ export class SessionStore {
   }
 
   private log(op: JournalOp, sessionId?: string): void {
-    if (this.opts.readOnly || this.closed) return;
-    if (sessionId) this.unsavedIds.add(sessionId);
+    if (!this.disk || this.closed) return;
+    if (sessionId) this.txSessionIds.add(sessionId);
     if (this.txFrames.length) this.txFrames[this.txFrames.length - 1].push(op);
     else this.enqueue([op]);
   }
 
   private enqueue(ops: JournalOp[]): void {
-    if (this.opts.readOnly || this.closed) return;
-    const payload = Buffer.from(JSON.stringify({ g: this.opts.generation ?? 0, ops }), 'utf8');
-    if (this.afterCompaction) this.afterCompaction.push(payload);
-    else this.journal?.enqueue(payload);
-    this.scheduleCommit();
+    const ids = this.txSessionIds;
+    this.txSessionIds = new Set();
+    this.disk?.enqueue(ops, ids);
   }
 
-  private scheduleCommit(): void {
-    if (this.commitTimer || this.readOnly || this.closed) return;
-    this.commitTimer = setTimeout(() => {
-      this.commitTimer = undefined;
-      void this.flush().catch(() => undefined);
-    }, COMMIT_DELAY_MS);
-    this.commitTimer.unref?.();
-  }
-
-  private async commitJournal(): Promise<void> {
-    if (!this.checkFence()) return;
-    const unsaved = this.unsavedIds;
-    this.unsavedIds = new Set();
-    try {
-      this.countCommit(await this.journal!.commit());
-    } catch (err) {
-      for (const id of unsaved) this.unsavedIds.add(id);
-      throw err;
-    }
-  }
-
-  private countCommit(bytes: number): void {
-    this.io.journalBytes += bytes;
-    this.io.journalCommits++;
-  }
-
-  /** After a commit: compact now if the journal outgrew the snapshot, else once the store has been quiet. */
-  private afterWrite(): void {
-    if (this.worthCompacting(FORCED_MIN_JOURNAL, FORCED_SNAPSHOT_FRACTION)) {
-      void this.compact().catch(() => undefined);
-      return;
-    }
-    clearTimeout(this.quietTimer);
-    this.quietTimer = setTimeout(() => {
-      if (this.worthCompacting(QUIET_MIN_JOURNAL, QUIET_SNAPSHOT_FRACTION)) void this.compact().catch(() => undefined);
-    }, QUIET_MS);
-    this.quietTimer.unref?.();
-  }
-
-  private worthCompacting(minBytes: number, fraction: number): boolean {
-    const bytes = this.journal?.bytes ?? 0;
-    return bytes >= minBytes && bytes >= this.snapshotSize * fraction;
-  }
-
-  private async compactNow(vacuum = false): Promise<void> {
-    if (this.readOnly || this.closed) return;
-    while (this.committing) await this.committing;
-    if (this.journal?.hasQueued) await this.commitJournal();
-    if (!this.checkFence()) return;
-    this.materialize();
-    // VACUUM changes no row, only the file's layout: it is not journaled.
-    if (vacuum) {
-      this.statements.clear();
-      this.db.exec('VACUUM');
-    }
-    const seq = (this.journal?.seq ?? 0) + 1;
-    this.statements.run('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
-      ['journal_seq', String(seq)]);
-    const bytes = this.exportBytes();
-    this.afterCompaction = [];
-    try {
-      await writeFileAtomic(this.file, bytes);
-    } catch (err) {
-      for (const p of this.afterCompaction) this.journal?.enqueue(p);
-      this.afterCompaction = undefined;
-      throw err;
-    }
-    this.journal?.close();
-    this.journal = JournalWriter.create(path.join(this.dir, JOURNAL_FILE), seq);
-    for (const p of this.afterCompaction) this.journal.enqueue(p);
-    this.afterCompaction = undefined;
-    this.snapshotSize = bytes.length;
-    this.io.snapshotBytes += bytes.length;
-    this.io.compactions++;
-    if (this.journal.hasQueued) this.scheduleCommit();
-  }
-
-  /** False (and the store stops writing for good) once another process has taken the store over. */
-  private checkFence(): boolean {
-    if (this.fenced) return false;
-    if (!this.opts.fence || this.opts.fence()) return true;
-    this.fenced = true;
-    const unsaved = [...this.unsavedIds].map((id) => this.get(id)).filter((s): s is Session => s !== undefined);
-    this.journal?.discardQueue();
-    this.opts.onFenced?.(unsaved);
-    return false;
+  /** What compaction and fencing need from the database. */
+  private snapshotSource(): SnapshotSource {
+    return {
+      export: (seq, vacuum) => {
+        this.materialize();
+        this.statements.clear(); // sql.js frees every statement on VACUUM and export
+        // VACUUM changes no row, only the file's layout: it is not journaled.
+        if (vacuum) this.db.exec('VACUUM');
+        this.statements.run('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
+          ['journal_seq', String(seq)]);
+        this.statements.clear();
+        return this.db.export();
+      },
+      sessions: (ids) => ids.map((id) => this.get(id)).filter((s): s is Session => s !== undefined),
+    };
   }
 
   /** Operations replay needs: the same row writes and SQL, without journaling them again. */
@@ -606,11 +459,6 @@ export class SessionStore {
     };
   }
 
-  /** The database file's bytes. sql.js closes and reopens the database to export it, freeing statements. */
-  private exportBytes(): Uint8Array {
-    this.statements.clear();
-    return this.db.export();
-  }
 }
 
 async function loadSnapshot(file: string, readOnly: boolean): Promise<{ db: Database; recoveredFrom?: string; size: number }> {

@@ -32,7 +32,6 @@ export function recordRun(store: SessionStore, r: SyncRun): number {
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     [r.startedAt, r.endedAt, r.strategy, r.remote, r.result, r.sent, r.skipped, r.batches, r.bytesRaw, r.bytesSent,
       r.roundTrips, r.rowsWritten, r.rowsRead, r.resumed ? 1 : 0, JSON.stringify(r.phases), r.error]);
-  store.changed();
   return Number(store.scalar('SELECT last_insert_rowid()'));
 }
 
