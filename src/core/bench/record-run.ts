@@ -65,6 +65,8 @@ export async function runRecord(opts: RecordOptions): Promise<RecordReport> {
   const builder = new SessionBuilder({ workspace: WORKSPACE, branch: () => 'main', newId: () => `rec-${opts.seed}-${Date.now()}`,
     idleTimeoutMs: 24 * 3600_000 });
   await preload(builder, shared, opts.initialEvents, rng.child('initial'));
+  // The steady state starts from a synced store: a long open session was synced as it grew, not all at once.
+  if (opts.remote && opts.initialEvents > 0) await syncOnce(store, opts.remote, newSyncTotals());
 
   // A snapshot's cost: taking it from the builder plus handing it to the store (synchronous for the owner).
   const snapshotTimes: number[] = [];
@@ -89,7 +91,7 @@ export async function runRecord(opts: RecordOptions): Promise<RecordReport> {
   const diskBefore = diskWritten();
   const delay = monitorEventLoopDelay({ resolution: 5 });
   delay.enable();
-  const sync = { runs: 0, failures: 0, bytesSent: 0, bytesRaw: 0, rowsWritten: null as number | null, maxMs: 0 };
+  const sync = newSyncTotals();
   let activities = 0;
   const started = Date.now();
   const activityRng = rng.child('activity');
@@ -151,8 +153,11 @@ function randomActivity(rng: Rng, distinctEvents = false): Activity {
   return { kind, file, language: 'typescript' };
 }
 
-async function syncOnce(store: NonNullable<SharedStore['owned']>, open: () => Remote,
-  totals: { runs: number; failures: number; bytesSent: number; bytesRaw: number; rowsWritten: number | null; maxMs: number }): Promise<void> {
+interface SyncTotals { runs: number; failures: number; bytesSent: number; bytesRaw: number; rowsWritten: number | null; maxMs: number }
+
+const newSyncTotals = (): SyncTotals => ({ runs: 0, failures: 0, bytesSent: 0, bytesRaw: 0, rowsWritten: null, maxMs: 0 });
+
+async function syncOnce(store: NonNullable<SharedStore['owned']>, open: () => Remote, totals: SyncTotals): Promise<void> {
   const remote = open();
   try {
     const r = await runSync(store, remote);

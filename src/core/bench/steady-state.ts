@@ -66,9 +66,8 @@ export async function runSteadyState(opts: SteadyOptions): Promise<SteadyRow[]> 
       for (const [initialEvents, persistence, seconds] of runs) {
         const dir = copyStore(synced, `steady-${size}-${initialEvents}-${persistence}`);
         try {
-          ep.reset();
           const r = await runRecord({ storeDir: dir, remote: () => new Remote({ url: ep.url! }), intervalSeconds: opts.intervalSeconds,
-            rate: 5, seconds, initialEvents, seed: `steady-${size}`, persistence });
+            rate: 5, seconds, initialEvents, seed: `steady-${size}`, persistence, onStart: () => ep.reset() });
           const row = toRow(size, initialEvents, persistence, r, ep.traffic().up);
           rows.push(row);
           log(`  ${persistence}, open session of ${initialEvents} events: ${formatRow(row)}`);
