@@ -185,6 +185,21 @@ describe('journaled store', () => {
     await reopened.close();
   });
 
+  test('a bulk change larger than the snapshot is written as a new snapshot, not journaled first', async () => {
+    const dir = tempDir();
+    const { store } = await SessionStore.open(dir);
+    const before = { ...store.io };
+    store.upsertMany(generateSessions({ count: 2500, seed: 'bulk', now: NOW }));
+    await store.flush();
+    assert.equal(store.io.journalBytes, before.journalBytes, 'nothing went to the journal');
+    assert.equal(store.io.compactions, before.compactions + 1);
+    assert.equal(sizeOf(journalPath(dir)), HEADER_BYTES);
+    store.abandon();
+    const { store: reopened } = await SessionStore.open(dir, { readOnly: true });
+    assert.equal(reopened.count(), 2500);
+    await reopened.close();
+  });
+
   test('records written by an owner older than one already in the journal are skipped on replay', async () => {
     const dir = tempDir();
     const [a, b] = generateSessions({ count: 2, seed: 'gen', now: NOW });

@@ -121,6 +121,24 @@ export class JournalWriter {
     return this.queue.length > 0;
   }
 
+  /** Bytes of the records queued and not yet written. */
+  get queued(): number {
+    return this.queuedBytes;
+  }
+
+  /** Takes the queued records out (framed), for a compaction that makes them redundant once it succeeds. */
+  takeQueued(): Buffer[] {
+    const taken = this.queue;
+    this.discardQueue();
+    return taken;
+  }
+
+  /** Puts framed records back in front of the queue (a compaction that failed). */
+  requeue(framed: Buffer[]): void {
+    this.queue.unshift(...framed);
+    this.queuedBytes += framed.reduce((n, b) => n + b.length, 0);
+  }
+
   enqueue(payload: Buffer): void {
     const framed = frameRecord(payload);
     this.queue.push(framed);

@@ -88,7 +88,10 @@ export class StoreDisk {
     while (this.committing) await this.committing;
     if (this.compacting) await this.compacting;
     if (!this.writable || !this.journal.hasQueued) return;
-    if (this.opts.persistence === 'snapshot') return this.compact();
+    // A bulk change (seed, import, pull) queues more than the snapshot holds: write the snapshot instead of both.
+    if (this.opts.persistence === 'snapshot' || this.worthCompacting(FORCED_MIN_JOURNAL, FORCED_SNAPSHOT_FRACTION)) {
+      return this.compact();
+    }
     this.committing = this.commit().finally(() => { this.committing = undefined; });
     await this.committing;
     this.afterCommit();
@@ -175,18 +178,22 @@ export class StoreDisk {
 
   private async compactNow(vacuum: boolean): Promise<void> {
     while (this.committing) await this.committing;
-    // The old store (benchmarks) keeps no journal: the snapshot holds what is queued.
-    if (this.opts.persistence === 'snapshot') this.journal.discardQueue();
-    else if (this.journal.hasQueued) await this.commit();
     if (!this.checkFence() || this.closed) return;
     const seq = this.journal.seq + 1;
     const bytes = this.source.export(seq, vacuum);
+    // What is queued is in the snapshot: written only if the snapshot cannot be.
+    const queued = this.journal.takeQueued();
+    const unsaved = this.unsavedIds;
+    this.unsavedIds = new Set();
     this.afterCompaction = [];
     try {
       await writeFileAtomic(this.file, bytes);
     } catch (err) {
+      this.journal.requeue(queued);
+      for (const id of unsaved) this.unsavedIds.add(id);
       for (const p of this.afterCompaction) this.journal.enqueue(p);
       this.afterCompaction = undefined;
+      this.scheduleCommit();
       throw err;
     }
     this.journal.close();
