@@ -5,7 +5,7 @@ import { pullRemote } from './core/sync/pull';
 import { statusOf, formatStatus } from './core/status';
 import { CancelledError } from './core/sync/retry';
 import { StoreBusyError } from './core/store/owner-lock';
-import { StoreCorruptError } from './core/store/session-store';
+import { StoreCorruptError, StoreFencedError } from './core/store/session-store';
 import { StoreVersionError } from './core/store/schema';
 import { RemoteUrlError } from './core/remote/target';
 import { SyncError } from './core/remote/errors';
@@ -155,7 +155,7 @@ function reportError(err: unknown): number {
     return EXIT_USAGE;
   }
   const known = err instanceof CliError || err instanceof StoreBusyError || err instanceof RemoteUrlError ||
-    err instanceof SyncError || err instanceof CancelledError || err instanceof StoreCorruptError ||
+    err instanceof SyncError || err instanceof CancelledError || err instanceof StoreCorruptError || err instanceof StoreFencedError ||
     err instanceof StoreVersionError || err instanceof ArchiveCorruptError || err instanceof ArchiveVersionError;
   const message = (err as Error)?.message ?? String(err);
   process.stderr.write(`session-sync: ${known ? message : `unexpected error: ${message.split('\n')[0]}`}\n`);

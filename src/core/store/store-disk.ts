@@ -31,6 +31,13 @@ export interface SnapshotSource {
   sessions(ids: string[]): Session[];
 }
 
+export class StoreFencedError extends Error {
+  constructor() {
+    super('Another process (a VS Code window or a session-sync command) took over the session store while this one ' +
+      'was stalled; this one stopped writing to it. Its unsaved sessions were handed over.');
+  }
+}
+
 /** Group commit: a change reaches the disk at most this long after it was made. */
 const COMMIT_DELAY_MS = 1000;
 /** Compaction when the store has been quiet this long and the journal is worth folding in. */
@@ -146,7 +153,7 @@ export class StoreDisk {
   }
 
   private async commit(): Promise<void> {
-    if (!this.checkFence()) return;
+    if (!this.checkFence()) throw new StoreFencedError();
     const unsaved = this.unsavedIds;
     this.unsavedIds = new Set();
     try {
@@ -178,7 +185,8 @@ export class StoreDisk {
 
   private async compactNow(vacuum: boolean): Promise<void> {
     while (this.committing) await this.committing;
-    if (!this.checkFence() || this.closed) return;
+    if (this.closed) return;
+    if (!this.checkFence()) throw new StoreFencedError();
     const seq = this.journal.seq + 1;
     const bytes = this.source.export(seq, vacuum);
     // What is queued is in the snapshot: written only if the snapshot cannot be.
