@@ -11,7 +11,8 @@ import { RemoteUrlError } from './core/remote/target';
 import { SyncError } from './core/remote/errors';
 import { CliError, openForRead, openForWrite, openRemote, print, withStore } from './cli/open';
 import { exportStore, importLines, mutateStore, seedStore } from './cli/data-commands';
-import { formatSyncReport, formatVerifyReport } from './cli/format';
+import { formatPullReport, formatSyncReport, formatVerifyReport, undecodableLine } from './cli/format';
+import { explainFailure, guardStdout } from './cli/failures';
 import { archivedCountIn, registerArchiveCommands } from './cli/archive-commands';
 import { registerBenchCommand } from './cli/bench-command';
 import { registerRecordCommand } from './cli/record-command';
@@ -54,20 +55,24 @@ export function buildProgram(): Command {
     .option('--days <d>', 'spread over the last D days', positiveInt('--days', 36_500), 30)
     .option('--rng <seed>', 'random seed, for repeatable data', '1')
     .option('--json', 'print a JSON object')
-    .action(async (o) => withStore(openForWrite(o.store), async (store) => {
-      const added = await seedStore(store, o.count, o.days, o.rng);
-      print(o.json, { added, sessions: store.count() }, () => `Added ${added} sessions (${store.count()} in the store).`);
-    }));
+    .action(async (o) => {
+      // Each writing verb prints once withStore has saved and closed the store: never a success line before a failed save.
+      const r = await withStore(openForWrite(o.store), async (store) => {
+        const added = await seedStore(store, o.count, o.days, o.rng);
+        return { added, sessions: store.count() };
+      });
+      print(o.json, r, () => `Added ${r.added} sessions (${r.sessions} in the store).`);
+    });
 
   program.command('mutate').description('continue a random fraction of the sessions (new events, edits, notes)')
     .addOption(storeOption())
     .requiredOption('--fraction <f>', 'share of sessions to continue, 0 to 1', fraction)
     .option('--rng <seed>', 'random seed', '1')
     .option('--json', 'print a JSON object')
-    .action(async (o) => withStore(openForWrite(o.store), async (store) => {
-      const changed = mutateStore(store, o.fraction, o.rng);
+    .action(async (o) => {
+      const changed = await withStore(openForWrite(o.store), async (store) => mutateStore(store, o.fraction, o.rng));
       print(o.json, { changed }, () => `Continued ${changed} sessions.`);
-    }));
+    });
 
   program.command('sync').description('send what changed to the remote database')
     .addOption(storeOption()).addOption(remoteOption()).addOption(strategyOption())
@@ -110,7 +115,8 @@ export function buildProgram(): Command {
       try {
         const report = await withStore(openForRead(o.store), (store) => verifyRemote(store, remote, o.strategy));
         print(o.json, report, () => formatVerifyReport(report));
-        if (!verifyPassed(report)) process.exitCode = EXIT_FAILED;
+        // Nothing synced yet is information, not a failure (exit 0); a difference or an undecodable row is exit 1.
+        if (!report.nothingSynced && !verifyPassed(report)) process.exitCode = EXIT_FAILED;
       } finally {
         remote.close();
       }
@@ -122,9 +128,11 @@ export function buildProgram(): Command {
       const remote = openRemote(o.store, o.remote);
       try {
         const report = await withStore(openForWrite(o.store), (store) => pullRemote(store, remote));
-        print(o.json, report, () => `Pulled ${report.remote} sessions: ${report.added} added, ` +
-          `${report.updated} updated, ${report.unchanged} unchanged` +
-          `${report.archived ? `, ${report.archived} left in the archive` : ''}.`);
+        print(o.json, report, () => formatPullReport(report));
+        if (report.undecodable.count) {
+          process.stderr.write(`session-sync: ${undecodableLine(report.undecodable)}\n`);
+          process.exitCode = EXIT_FAILED;
+        }
       } finally {
         remote.close();
       }
@@ -136,10 +144,10 @@ export function buildProgram(): Command {
 
   program.command('import').description('add or update sessions from JSON lines in the export format (- reads stdin)')
     .addOption(storeOption()).argument('<file>', 'file of JSON lines, or - for stdin').option('--json', 'print a JSON object')
-    .action(async (file: string, o) => withStore(openForWrite(o.store), async (store) => {
-      const r = await importLines(store, file);
+    .action(async (file: string, o) => {
+      const r = await withStore(openForWrite(o.store), (store) => importLines(store, file));
       print(o.json, r, () => `Read ${r.read} sessions; ${r.changed} added or updated.`);
-    }));
+    });
 
   registerArchiveCommands(program);
   registerBenchCommand(program);
@@ -158,12 +166,14 @@ function reportError(err: unknown): number {
     err instanceof SyncError || err instanceof CancelledError || err instanceof StoreCorruptError || err instanceof StoreFencedError ||
     err instanceof StoreVersionError || err instanceof ArchiveCorruptError || err instanceof ArchiveVersionError;
   const message = (err as Error)?.message ?? String(err);
-  process.stderr.write(`session-sync: ${known ? message : `unexpected error: ${message.split('\n')[0]}`}\n`);
-  if (!known && process.env.SESSION_SYNC_DEBUG) process.stderr.write(`${(err as Error).stack}\n`);
+  const explained = known ? message : explainFailure(err);
+  process.stderr.write(`session-sync: ${explained ?? `unexpected error: ${message.split('\n')[0]}`}\n`);
+  if (!explained && process.env.SESSION_SYNC_DEBUG) process.stderr.write(`${(err as Error).stack}\n`);
   return EXIT_FAILED;
 }
 
 export async function main(argv: string[]): Promise<number> {
+  guardStdout();
   try {
     await buildProgram().parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

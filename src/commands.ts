@@ -146,7 +146,15 @@ async function verify(d: CommandDeps): Promise<void> {
   try {
     const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification,
       title: 'Session Sync: comparing every session with the cloud copy…' }, () => verifyRemote(store, remote));
-    const summary = `${r.local} local, ${r.remote} remote, ${r.missing} missing, ${r.mismatched} mismatched, ${r.extra} extra`;
+    if (r.nothingSynced) {
+      // Before the first sync there is nothing to compare: information, not an error.
+      void vscode.window.showInformationMessage('Session Sync: nothing has been synced to this database yet; ' +
+        `Sync Now sends ${r.nothingSynced.willSend} sessions.`);
+      return;
+    }
+    const summary = `${r.local} local, ${r.remote} remote, ${r.missing} missing, ${r.mismatched} mismatched, ${r.extra} extra` +
+      (r.undecodable.count ? `, ${r.undecodable.count} undecodable` : '');
+    if (r.undecodable.count) d.log.warn(`Verify, undecodable: ${r.undecodable.ids.join(', ')} (${r.undecodable.first})`);
     d.log.info(`Verify: ${summary}`);
     if (verifyPassed(r)) void vscode.window.showInformationMessage(`Session Sync: cloud copy verified (${summary}).`);
     else {

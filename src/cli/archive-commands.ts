@@ -56,16 +56,17 @@ export function registerArchiveCommands(program: Command): void {
         cmd.error('error: --since must not be after --until.', { exitCode: 2, code: 'session-sync.usage' });
       }
       const until = o.until === undefined ? undefined : o.until + DAY_MS - 1;
-      await withStore(openForWrite(o.store), async (store) => {
+      // Printed once the store is saved (withStore closes it): a failed save must not follow a success line.
+      const r = await withStore(openForWrite(o.store), async (store) => {
         const archive = await openArchiveFor(store);
         try {
-          const r = await restoreSessions(store, archive, { since: o.since, until });
-          print(o.json, r, () => `Restored ${r.restored} sessions` +
-            (r.alreadyLive ? ` (${r.alreadyLive} were already in the live store)` : '') + `; ${r.archived} remain archived.`);
+          return await restoreSessions(store, archive, { since: o.since, until });
         } finally {
           archive.close();
         }
       });
+      print(o.json, r, () => `Restored ${r.restored} sessions` +
+        (r.alreadyLive ? ` (${r.alreadyLive} were already in the live store)` : '') + `; ${r.archived} remain archived.`);
     });
 }
 
@@ -100,7 +101,7 @@ async function dryRun(o: ArchiveOpts): Promise<void> {
 }
 
 async function archive(o: ArchiveOpts): Promise<void> {
-  await withStore(openForWrite(o.store), async (store) => {
+  const show = await withStore(openForWrite(o.store), async (store) => {
     const archiveStore = await openArchiveFor(store);
     try {
       const plan = planArchive(store, { olderThanDays: o.olderThan });
@@ -111,7 +112,7 @@ async function archive(o: ArchiveOpts): Promise<void> {
       const out = { dryRun: false, ...planJson(plan), moved: r.moved, stayedLive: r.stayedLive,
         deletedFromRemote: deleted, archived: archiveStore.count(),
         liveStore: { bytesBefore: before.bytes, bytesAfter: after.bytes, compactMsBefore: before.compactMs, compactMsAfter: after.compactMs } };
-      print(!!o.json, out, () => planText(plan, 'Archived').replace(/^Archived \d+/, `Archived ${r.moved}`) +
+      return () => print(!!o.json, out, () => planText(plan, 'Archived').replace(/^Archived \d+/, `Archived ${r.moved}`) +
         (r.stayedLive ? `\n${r.stayedLive} changed during the move and stayed live.` : '') +
         (deleted === null ? '' : `\nDeleted ${deleted} of them from the remote.`) +
         `\n${out.archived} sessions are archived in all.` +
@@ -120,6 +121,7 @@ async function archive(o: ArchiveOpts): Promise<void> {
       archiveStore.close();
     }
   });
+  show(); // after the store is saved
 }
 
 /**

@@ -1,5 +1,8 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { createClient, InStatement, ResultSet, TransactionMode } from '@libsql/client';
 import { HranaHttp, protobufServerCounters } from './hrana-http';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../store/private-files';
 
 /** What one sync cost on the wire and on the server, as counted where it happens. */
 export interface RemoteMeter {
@@ -51,19 +54,37 @@ export interface RemoteOptions {
 export class Remote {
   readonly meter: RemoteMeter;
   readonly isFile: boolean;
-  private readonly client: Backend;
+  private backend: Backend | undefined;
   private readonly timeoutMs: number;
+  private readonly wire: RemoteOptions['wire'];
 
   constructor(readonly target: RemoteTarget, opts: RemoteOptions = {}) {
     this.isFile = target.url.startsWith('file:');
     this.meter = opts.meter ?? newMeter();
     this.timeoutMs = opts.timeoutMs ?? REQUEST_TIMEOUT_MS;
+    this.wire = opts.wire;
+  }
+
+  /**
+   * The driver, made on first use: the native driver creates a missing `file:` database as it opens it, and a
+   * Remote that is only asked whether it holds anything (`hasNoFile`) must not leave a file behind.
+   */
+  private get client(): Backend {
+    if (this.backend) return this.backend;
+    if (this.isFile) createPrivateFile(localFilePath(this.target.url));
     const counted = (req: Request) => this.countedFetch(req);
-    this.client = HTTP_SCHEMES.test(target.url) && opts.wire !== 'stock'
-      ? new HranaHttp(target.url, target.authToken, counted)
+    this.backend = HTTP_SCHEMES.test(this.target.url) && this.wire !== 'stock'
+      ? new HranaHttp(this.target.url, this.target.authToken, counted)
       : createClient({
-        url: target.url, authToken: target.authToken, intMode: 'number', ...(this.isFile ? {} : { fetch: counted }),
+        url: this.target.url, authToken: this.target.authToken, intMode: 'number',
+        ...(this.isFile ? {} : { fetch: counted }),
       });
+    return this.backend;
+  }
+
+  /** True for a `file:` remote whose file does not exist yet: nothing was ever synced to it. */
+  hasNoFile(): boolean {
+    return this.isFile && !this.backend && !fs.existsSync(localFilePath(this.target.url));
   }
 
   /** The same database through the stock @libsql/client wire, counted in this meter; close it after use. */
@@ -78,16 +99,27 @@ export class Remote {
 
   async batch(stmts: InStatement[], mode: TransactionMode = 'write'): Promise<ResultSet[]> {
     if (this.isFile) this.countLocal(stmts);
-    return this.client.batch(stmts, mode);
+    return this.scrubbed(() => this.client.batch(stmts, mode));
   }
 
   async execute(stmt: InStatement): Promise<ResultSet> {
     if (this.isFile) this.countLocal([stmt]);
-    return this.client.execute(stmt);
+    return this.scrubbed(() => this.client.execute(stmt));
   }
 
   close(): void {
-    this.client.close();
+    this.backend?.close();
+  }
+
+  /** Drivers may quote the URL or the token in their errors: those messages reach logs and the history. */
+  private async scrubbed<T>(op: () => Promise<T>): Promise<T> {
+    try {
+      return await op();
+    } catch (err) {
+      scrubErrorChain(err, [this.target.url, ...urlSecrets(this.target.url), this.target.authToken ?? ''],
+        this.displayUrl);
+      throw err;
+    }
   }
 
   private countLocal(stmts: InStatement[]): void {
@@ -162,15 +194,60 @@ export function valueBytes(v: unknown): number {
   return 8;
 }
 
+/** Query and fragment parameters that carry a credential (authToken, jwt, password, api_key, sig, ...). */
+export const CREDENTIAL_PARAM = /token|auth|key|secret|jwt|pass|pwd|credential|sig|session/i;
+
+/** The URL without credentials (user info, credential-like parameters, the fragment), fit for logs and history. */
 export function redactUrl(url: string): string {
   try {
     const u = new URL(url);
+    if (u.username) u.username = '***';
     if (u.password) u.password = '***';
     for (const key of [...u.searchParams.keys()]) {
-      if (/token|auth|key|secret/i.test(key)) u.searchParams.set(key, '***');
+      if (CREDENTIAL_PARAM.test(key)) u.searchParams.set(key, '***');
     }
-    return u.toString();
+    u.hash = '';
+    return u.toString().replace(/%2A%2A%2A/g, '***');
   } catch {
-    return url.replace(/(authToken|token)=[^&]+/gi, '$1=***');
+    return url.replace(/\/\/[^/@\s]*@/, '//***@').replace(/#.*$/, '')
+      .replace(/([?&;][^=&#\s]*(?:token|auth|key|secret|jwt|pass|pwd|credential|sig|session)[^=&#\s]*)=[^&#\s]*/gi, '$1=***');
   }
+}
+
+/** The secret parts of a URL (user name, password, credential-like parameter values, the fragment). */
+export function urlSecrets(url: string): string[] {
+  try {
+    const u = new URL(url);
+    const params = [...u.searchParams.entries()].filter(([k]) => CREDENTIAL_PARAM.test(k)).map(([, v]) => v);
+    return [u.username, u.password, decodeURIComponent(u.password), u.hash.slice(1), ...params].filter((s) => s.length >= 3);
+  } catch {
+    return [];
+  }
+}
+
+/** Replaces every secret in the messages of an error and its causes (the URL itself by its redacted form). */
+function scrubErrorChain(err: unknown, secrets: string[], display: string): void {
+  const [url, ...rest] = secrets;
+  for (let e = err as { message?: unknown; cause?: unknown } | undefined, i = 0; e && i < 6; e = e.cause as typeof e, i++) {
+    if (typeof e.message !== 'string') continue;
+    let m = e.message.split(url).join(display);
+    for (const s of rest) if (s) m = m.split(s).join('***');
+    if (m !== e.message) {
+      try { e.message = m; } catch { /* a frozen error keeps its message */ }
+    }
+  }
+}
+
+/** The path of a `file:` URL as the native driver reads it (`file:rel.db` is relative, `file:///abs` absolute). */
+export function localFilePath(url: string): string {
+  let rest = url.slice('file:'.length).replace(/[?#].*$/, '');
+  if (rest.startsWith('//')) rest = rest.slice(rest.indexOf('/', 2));
+  return decodeURIComponent(rest);
+}
+
+/** Creates a missing database file owner-only (0600, its folder 0700), before the driver creates it 0644. */
+function createPrivateFile(file: string): void {
+  if (!file || fs.existsSync(file)) return;
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: PRIVATE_DIR_MODE });
+  fs.closeSync(fs.openSync(file, 'a', PRIVATE_FILE_MODE));
 }

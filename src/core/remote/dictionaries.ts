@@ -26,7 +26,7 @@ export async function ensureDictionary(remote: Remote, train: () => Uint8Array):
   return { id: Number(row[0]), bytes: toBytes(row[1]) };
 }
 
-function toBytes(v: unknown): Uint8Array {
+export function toBytes(v: unknown): Uint8Array {
   if (v instanceof Uint8Array) return v;
   if (v instanceof ArrayBuffer) return new Uint8Array(v);
   throw new Error('A dictionary in the remote is not a BLOB.');

@@ -1,6 +1,6 @@
 import type { SessionStore } from '../store/session-store';
 import type { Remote } from '../remote/connect';
-import { ensureRemoteSchema } from '../remote/schema';
+import { ensureRemoteSchema, isSchemaGuardFailure } from '../remote/schema';
 import { PhaseTimer } from '../metrics';
 import { DEFAULT_RETRY, RetryPolicy, withRetry } from './retry';
 import { SyncError } from '../remote/errors';
@@ -83,14 +83,16 @@ export class SyncContext {
       this.opts.retry, this.opts.signal));
   }
 
-  /** Runs `op`; if the remote lost its tables (a new or wiped database), creates them and tries once more. */
+  /**
+   * Runs `op`; if the remote lost its tables (a new or wiped database) or another release changed its schema
+   * version, checks and migrates it (refusing a newer one) and tries once more.
+   */
   async withSchema<T>(op: () => Promise<T>): Promise<T> {
     try {
       return await op();
     } catch (err) {
-      if (!(err instanceof SyncError) || err.classified.problem !== 'schema' || !/no such table/i.test(err.message)) {
-        throw err;
-      }
+      const lostTables = err instanceof SyncError && err.classified.problem === 'schema' && /no such table/i.test(err.message);
+      if (!lostTables && !isSchemaGuardFailure(err)) throw err;
       await this.ensureRemoteSchema();
       // A wiped remote lost its dictionary too: store ours again so every frame stays readable.
       const dict = this.dictionary;

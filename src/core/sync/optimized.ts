@@ -9,7 +9,7 @@ import type { RawRecord } from './encode-task';
 import { PoolError, acquireSharedPool, encodeHere, releaseSharedPool } from './encode-pool';
 import { dictionaryFor } from './dictionary-cache';
 import { isLedgerConflict, reconcile } from './reconcile';
-import { REMOTE_SCHEMA_VERSION, SESSIONS_TABLE } from '../remote/schema';
+import { REMOTE_SCHEMA_VERSION, SESSIONS_TABLE, schemaGuard } from '../remote/schema';
 import { dropShape, getShapes, putShape } from './shapes';
 import { CancelledError, withRetry } from './retry';
 import { SyncContext, SyncTotals } from './context';
@@ -150,7 +150,7 @@ async function uploadBatch(ctx: SyncContext, batch: CheckpointBatch, byId: Map<s
   // What leaves for the remote must be on this disk first: else a crash could leave the remote holding a version
   // the store lost, which the store could then never sync over (the remote keeps the newer copy).
   await store.flush();
-  const { stmts, appendAt } = statements(batch.batchId, writes);
+  const { stmts, appendAt, upsertAt } = statements(batch.batchId, writes);
   let results: ResultSet[];
   try {
     results = await ctx.timer.time('upload', () => ctx.withSchema(() => withRetry(() => ctx.remote.batch(stmts),
@@ -164,7 +164,7 @@ async function uploadBatch(ctx: SyncContext, batch: CheckpointBatch, byId: Map<s
     return unmatched;
   }
   // The upsert returns the ids it wrote; the others met a newer copy on the remote (another machine).
-  const written = writes.some((w) => w.kind === 'full') ? new Set(results[1].rows.map((r) => String(r[0]))) : new Set();
+  const written = upsertAt === undefined ? new Set() : new Set(results[upsertAt].rows.map((r) => String(r[0])));
   const redo: string[] = [];
   const refused: RecordWrite[] = [];
   const committed: RecordWrite[] = [];
@@ -223,13 +223,18 @@ async function encodeBatch(ctx: SyncContext, ids: string[]): Promise<RecordWrite
   return writes;
 }
 
-/** The batch's statements: its ledger row first, then one multi-row upsert, then one UPDATE per append. */
-function statements(batchId: string, writes: RecordWrite[]): { stmts: InStatement[]; appendAt: Map<number, number> } {
-  const stmts: InStatement[] = [{
+/**
+ * The batch's statements: the schema guard (the remote's version is checked in every batch, so a remote another
+ * release moved on is never written), its ledger row, then one multi-row upsert, then one UPDATE per append.
+ */
+function statements(batchId: string, writes: RecordWrite[])
+  : { stmts: InStatement[]; appendAt: Map<number, number>; upsertAt: number | undefined } {
+  const stmts: InStatement[] = [schemaGuard(), {
     sql: 'INSERT INTO sync_batches (batch_id, committed_at, records) VALUES (?, ?, ?)',
     args: [batchId, Date.now(), writes.length],
   }];
   const fulls = writes.filter((w) => w.kind === 'full');
+  const upsertAt = fulls.length ? stmts.length : undefined;
   if (fulls.length) stmts.push(fullUpsert(fulls.map((w) => w.row!)));
   const appendAt = new Map<number, number>();
   writes.forEach((w, i) => {
@@ -237,5 +242,5 @@ function statements(batchId: string, writes: RecordWrite[]): { stmts: InStatemen
     appendAt.set(i, stmts.length);
     stmts.push({ sql: w.sql!, args: w.args! });
   });
-  return { stmts, appendAt };
+  return { stmts, appendAt, upsertAt };
 }

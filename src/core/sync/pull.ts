@@ -4,13 +4,11 @@ import { canonicalSession } from '../model';
 import { sessionHash } from '../hash';
 import { fullShape } from './delta';
 import { putShape } from './shapes';
-import { readRemoteSessions } from './remote-read';
+import { collectInto, newUndecodable, openRemoteForRead, readRemoteSessions, Undecodable } from './remote-read';
 import { REMOTE_TABLE } from './optimized';
 import { yieldToEventLoop } from '../metrics';
-import { loadDictionaries } from '../remote/dictionaries';
 import { archivedIdsIn } from '../archive/archive';
-import { forgetOtherRemote } from './remote-identity';
-import { withRetry } from './retry';
+import { forgetOtherRemote, sessionsNextSyncSends } from './remote-identity';
 import { cacheDictionary } from './dictionary-cache';
 
 export interface PullReport {
@@ -20,6 +18,10 @@ export interface PullReport {
   added: number;
   updated: number;
   unchanged: number;
+  /** Remote rows that did not decode (the others were pulled). */
+  undecodable: Undecodable;
+  /** Set when nothing has been synced to the remote yet: how many sessions the next sync sends. */
+  nothingSynced?: { willSend: number };
 }
 
 /**
@@ -27,12 +29,13 @@ export interface PullReport {
  * session newer than the remote copy is kept. What arrives is recorded as synced, so it is not sent back.
  */
 export async function pullRemote(store: SessionStore, remote: Remote): Promise<PullReport> {
-  const report: PullReport = { remote: 0, archived: 0, added: 0, updated: 0, unchanged: 0 };
+  const report: PullReport = { remote: 0, archived: 0, added: 0, updated: 0, unchanged: 0, undecodable: newUndecodable() };
+  const dicts = await openRemoteForRead(remote);
+  if (!dicts) return { ...report, nothingSynced: { willSend: sessionsNextSyncSends(store, remote) } };
   forgetOtherRemote(store, remote);
   const archived = await archivedIdsIn(store.dir);
-  const dicts = await withRetry(() => loadDictionaries(remote), remote.displayUrl);
   const now = Date.now();
-  for await (const r of readRemoteSessions(remote, dicts)) {
+  for await (const r of readRemoteSessions(remote, dicts, undefined, collectInto(report.undecodable))) {
     report.remote++;
     if (archived.has(r.session.id)) {
       report.archived++;

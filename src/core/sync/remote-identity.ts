@@ -1,5 +1,6 @@
 import type { SessionStore } from '../store/session-store';
 import type { Remote } from '../remote/connect';
+import { SESSIONS_TABLE } from '../remote/schema';
 
 /** The live store's meta key naming the remote that sync_status describes. */
 export const SYNC_REMOTE_META = 'sync-remote';
@@ -12,4 +13,9 @@ export function forgetOtherRemote(store: SessionStore, remote: Remote): void {
   if (store.getMeta(SYNC_REMOTE_META) === remote.displayUrl) return;
   if (store.getMeta(SYNC_REMOTE_META) !== undefined) store.clearSyncState();
   store.setMeta(SYNC_REMOTE_META, remote.displayUrl);
+}
+
+/** How many sessions the next optimized sync to `remote` sends (all of them when the store knows another remote). */
+export function sessionsNextSyncSends(store: SessionStore, remote: Remote): number {
+  return store.getMeta(SYNC_REMOTE_META) === remote.displayUrl ? store.pendingCount(SESSIONS_TABLE) : store.count();
 }

@@ -4,7 +4,41 @@ import { decodeFrames } from '../codec/frames';
 import { TimelineColumns, decodeTimeline } from '../codec/timeline';
 import type { Remote } from '../remote/connect';
 import { withRetry } from './retry';
-import { loadDictionaries } from '../remote/dictionaries';
+import { loadDictionaries, toBytes } from '../remote/dictionaries';
+import { inspectRemote } from '../remote/schema';
+
+/**
+ * Checks the remote before a read (pull, verify) without writing or creating anything, and loads its
+ * dictionaries in the same request as its schema version. Undefined when nothing has been synced there yet:
+ * no file, an empty database, or no `table`. Throws RemoteSchemaError for a foreign or newer database.
+ */
+export async function openRemoteForRead(remote: Remote, table = 'sessions')
+  : Promise<Map<number, Uint8Array> | undefined> {
+  if (remote.hasNoFile()) return undefined;
+  const { state, extra } = await withRetry(() => inspectRemote(remote, (tables) => tables.has('session_sync_dictionaries')
+    ? ['SELECT id, data FROM session_sync_dictionaries ORDER BY id'] : []), remote.displayUrl);
+  if (state.kind === 'empty' || !state.tables.has(table)) return undefined;
+  return new Map((extra[0]?.rows ?? []).map((r) => [Number(r[0]), toBytes(r[1])]));
+}
+
+/** Remote rows that did not decode: how many, and the first few ids. */
+export interface Undecodable {
+  count: number;
+  ids: string[];
+  /** The first row's reason, to show with the ids. */
+  first: string | null;
+}
+
+export const newUndecodable = (): Undecodable => ({ count: 0, ids: [], first: null });
+
+/** A callback for the readers below that keeps count of bad rows in `u`. */
+export function collectInto(u: Undecodable): (id: string, message: string) => void {
+  return (id, message) => {
+    u.count++;
+    if (u.ids.length < 10) u.ids.push(id);
+    u.first ??= message;
+  };
+}
 
 export interface RemoteSession {
   session: Session;
@@ -15,35 +49,63 @@ export interface RemoteSession {
 const COLUMNS = 'id, workspace, branch, started_at, ended_at, active_ms, edits, chars_added, chars_removed, languages, ' +
   'event_count, file_count, note_count, events, files, notes, content_hash, updated_at';
 
-/** Every session the remote holds, decoded, a page at a time (Turso fails responses over 10 MB). */
+/**
+ * Every session the remote holds, decoded, a page at a time (Turso fails responses over 10 MB). With
+ * `onUndecodable`, a row that does not decode is reported there and skipped, so one bad row does not stop the rest.
+ */
 export async function* readRemoteSessions(remote: Remote, dictionaries?: ReadonlyMap<number, Uint8Array>,
-  pageSize = 200): AsyncGenerator<RemoteSession> {
+  pageSize = 200, onUndecodable?: (id: string, message: string) => void): AsyncGenerator<RemoteSession> {
   const dicts = dictionaries ?? await withRetry(() => loadDictionaries(remote), remote.displayUrl);
   let after = '';
   for (;;) {
     const rs = await withRetry(() => remote.execute({
       sql: `SELECT ${COLUMNS} FROM sessions WHERE id > ? ORDER BY id LIMIT ?`, args: [after, pageSize],
     }), remote.displayUrl);
-    for (const row of rs.rows) yield decodeRemoteRow(row, dicts);
+    for (const row of rs.rows) {
+      const decoded = decodeOrReport(() => decodeRemoteRow(row, dicts), String(row[0]), onUndecodable);
+      if (decoded) yield decoded;
+    }
     if (rs.rows.length < pageSize) return;
     after = String(rs.rows[rs.rows.length - 1][0]);
   }
 }
 
-/** Naive-table sessions, for verifying the baseline strategy. */
-export async function* readNaiveSessions(remote: Remote, pageSize = 200): AsyncGenerator<Session> {
+/** Naive-table sessions, for verifying the baseline strategy; bad rows as in readRemoteSessions. */
+export async function* readNaiveSessions(remote: Remote, pageSize = 200,
+  onUndecodable?: (id: string, message: string) => void): AsyncGenerator<Session> {
   let after = '';
   for (;;) {
     const rs = await withRetry(() => remote.execute({
       sql: 'SELECT id, body FROM sessions_naive WHERE id > ? ORDER BY id LIMIT ?', args: [after, pageSize],
     }), remote.displayUrl);
-    for (const row of rs.rows) yield parseSession(JSON.parse(String(row[1])));
+    for (const row of rs.rows) {
+      const id = String(row[0]);
+      const decoded = decodeOrReport(() => {
+        try {
+          return parseSession(JSON.parse(String(row[1])));
+        } catch (err) {
+          throw new RemoteRecordError(`Remote session ${id} cannot be decoded: ${(err as Error).message}`);
+        }
+      }, id, onUndecodable);
+      if (decoded) yield decoded;
+    }
     if (rs.rows.length < pageSize) return;
     after = String(rs.rows[rs.rows.length - 1][0]);
   }
 }
 
 export class RemoteRecordError extends Error {}
+
+function decodeOrReport<T>(decode: () => T, id: string, onUndecodable?: (id: string, message: string) => void): T | undefined {
+  if (!onUndecodable) return decode();
+  try {
+    return decode();
+  } catch (err) {
+    if (!(err instanceof RemoteRecordError)) throw err;
+    onUndecodable(id, err.message);
+    return undefined;
+  }
+}
 
 export function decodeRemoteRow(row: Row, dicts: ReadonlyMap<number, Uint8Array> = new Map()): RemoteSession {
   const id = String(row[0]);

@@ -1,9 +1,11 @@
 import type { SessionStore } from '../store/session-store';
 import type { Remote } from '../remote/connect';
 import { sessionHash } from '../hash';
-import { readNaiveSessions, readRemoteSessions } from './remote-read';
+import { collectInto, newUndecodable, openRemoteForRead, readNaiveSessions, readRemoteSessions, Undecodable }
+  from './remote-read';
 import type { Strategy } from './context';
 import { archivedIdsIn } from '../archive/archive';
+import { sessionsNextSyncSends } from './remote-identity';
 
 export interface VerifyReport {
   local: number;
@@ -15,6 +17,10 @@ export interface VerifyReport {
   extra: number;
   /** Up to ten ids of each kind of difference, to look at. */
   examples: { missing: string[]; mismatched: string[]; extra: string[] };
+  /** Remote rows that did not decode: they count as neither matched nor extra. */
+  undecodable: Undecodable;
+  /** Set when nothing has been synced to the remote yet: how many sessions the next sync sends. */
+  nothingSynced?: { willSend: number };
 }
 
 /** Local ids and content hashes in id order, a page at a time. */
@@ -28,33 +34,43 @@ function* localHashes(store: SessionStore, pageSize = 1000): Generator<[string, 
   }
 }
 
-async function* remoteHashes(remote: Remote, strategy: Strategy): AsyncGenerator<[string, string]> {
+async function* remoteHashes(remote: Remote, strategy: Strategy, dicts: ReadonlyMap<number, Uint8Array>,
+  onBad: (id: string, message: string) => void): AsyncGenerator<[string, string]> {
   if (strategy === 'naive') {
-    for await (const s of readNaiveSessions(remote)) yield [s.id, sessionHash(s)];
+    for await (const s of readNaiveSessions(remote, undefined, onBad)) yield [s.id, sessionHash(s)];
   } else {
     // Hash what decodes from the remote, not the hash column it carries: this proves the data itself.
-    for await (const r of readRemoteSessions(remote)) yield [r.session.id, sessionHash(r.session)];
+    for await (const r of readRemoteSessions(remote, dicts, undefined, onBad)) {
+      yield [r.session.id, sessionHash(r.session)];
+    }
   }
 }
 
 /** Compares every local session with the remote copy, streaming both sides in id order. */
 export async function verifyRemote(store: SessionStore, remote: Remote, strategy: Strategy = 'optimized'): Promise<VerifyReport> {
-  const archived = await archivedIdsIn(store.dir);
   const report: VerifyReport = { local: 0, remote: 0, archived: 0, missing: 0, mismatched: 0, extra: 0,
-    examples: { missing: [], mismatched: [], extra: [] } };
+    examples: { missing: [], mismatched: [], extra: [] }, undecodable: newUndecodable() };
+  const dicts = await openRemoteForRead(remote, strategy === 'naive' ? 'sessions_naive' : 'sessions');
+  if (!dicts) return { ...report, local: store.count(), nothingSynced: { willSend: sessionsNextSyncSends(store, remote) } };
+  const archived = await archivedIdsIn(store.dir);
   const note = (kind: 'missing' | 'mismatched' | 'extra', id: string) => {
     report[kind]++;
     if (report.examples[kind].length < 10) report.examples[kind].push(id);
   };
   const local = localHashes(store);
   let l = local.next();
-  for await (const [rid, rhash] of remoteHashes(remote, strategy)) {
+  // A local session whose remote copy did not decode is reported as undecodable, not also as missing.
+  const bad = new Set<string>();
+  const count = collectInto(report.undecodable);
+  const onBad = (id: string, message: string) => { bad.add(id); count(id, message); };
+  const passLocal = () => {
+    report.local++;
+    if (!bad.has(l.value![0])) note('missing', l.value![0]);
+    l = local.next();
+  };
+  for await (const [rid, rhash] of remoteHashes(remote, strategy, dicts, onBad)) {
     report.remote++;
-    while (!l.done && l.value[0] < rid) {
-      report.local++;
-      note('missing', l.value[0]);
-      l = local.next();
-    }
+    while (!l.done && l.value[0] < rid) passLocal();
     if (!l.done && l.value[0] === rid) {
       report.local++;
       if (l.value[1] !== rhash) note('mismatched', rid);
@@ -65,13 +81,11 @@ export async function verifyRemote(store: SessionStore, remote: Remote, strategy
       note('extra', rid);
     }
   }
-  for (; !l.done; l = local.next()) {
-    report.local++;
-    note('missing', l.value[0]);
-  }
+  while (!l.done) passLocal();
+  report.remote += report.undecodable.count;
   return report;
 }
 
 export function verifyPassed(r: VerifyReport): boolean {
-  return r.missing === 0 && r.mismatched === 0 && r.extra === 0;
+  return r.missing === 0 && r.mismatched === 0 && r.extra === 0 && r.undecodable.count === 0;
 }

@@ -1,0 +1,89 @@
+// pull and verify as a user meets them: a database nothing was synced to yet (said in one line, nothing created),
+// and a remote row that does not decode (reported by id, the rest recovered). Real libSQL: file: and sqld.
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { SessionStore } from '../../src/core/store/session-store';
+import { Remote } from '../../src/core/remote/connect';
+import { embeddedRemoteUrl } from '../../src/core/remote/target';
+import { runSync } from '../../src/core/sync/engine';
+import { verifyPassed, verifyRemote } from '../../src/core/sync/verify';
+import { pullRemote } from '../../src/core/sync/pull';
+import { generateSessions } from '../../src/core/generator';
+import { startSqld } from '../support/sqld';
+
+const NOW = Date.UTC(2025, 5, 1, 12);
+const SEEDED = generateSessions({ count: 30, seed: 'remote-reads', now: NOW });
+const cleanups: (() => Promise<void> | void)[] = [];
+
+after(async () => {
+  for (const c of cleanups.reverse()) await c();
+});
+
+async function storeWith(count: number): Promise<SessionStore> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'remote-reads-test-'));
+  const { store } = await SessionStore.open(dir);
+  store.upsertMany(SEEDED.slice(0, count));
+  cleanups.push(async () => {
+    await store.close().catch(() => undefined);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  return store;
+}
+
+function remote(url: string): Remote {
+  const r = new Remote({ url });
+  cleanups.push(() => r.close());
+  return r;
+}
+
+describe('a database nothing has been synced to', () => {
+  test('verify and pull against a missing file: say so, count what the next sync sends, create no file', async () => {
+    const store = await storeWith(12);
+    const file = path.join(store.dir, 'remote.db');
+    const v = await verifyRemote(store, remote(embeddedRemoteUrl(store.dir)));
+    assert.deepEqual(v.nothingSynced, { willSend: 12 });
+    const p = await pullRemote(store, remote(embeddedRemoteUrl(store.dir)));
+    assert.deepEqual(p.nothingSynced, { willSend: 12 });
+    assert.equal(fs.existsSync(file), false, 'no remote file was created just to read it');
+    assert.equal(store.count(), 12);
+  });
+
+  test('verify and pull against an empty server database: the same, with no error about tables', async () => {
+    const s = await startSqld();
+    cleanups.push(() => s.stop());
+    const store = await storeWith(5);
+    const r = remote(s.httpUrl);
+    assert.deepEqual((await verifyRemote(store, r)).nothingSynced, { willSend: 5 });
+    assert.deepEqual((await pullRemote(store, r)).nothingSynced, { willSend: 5 });
+    const t = await r.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'libsql%'");
+    assert.equal(Number(t.rows[0][0]), 0, 'reading created nothing');
+  });
+});
+
+describe('a remote row that does not decode', () => {
+  test('verify and pull report its id, and every other session is compared and recovered', async () => {
+    const store = await storeWith(30);
+    const r = remote(embeddedRemoteUrl(store.dir));
+    assert.equal((await runSync(store, r)).result, 'ok');
+    const victims = [SEEDED[4].id, SEEDED[17].id];
+    for (const id of victims) await r.execute({ sql: "UPDATE sessions SET events = x'00112233' WHERE id = ?", args: [id] });
+
+    const v = await verifyRemote(store, r);
+    assert.equal(verifyPassed(v), false);
+    assert.equal(v.undecodable.count, 2);
+    assert.deepEqual([...v.undecodable.ids].sort(), [...victims].sort());
+    assert.match(v.undecodable.first ?? '', /events/);
+    assert.equal(v.missing + v.mismatched + v.extra, 0, 'the 28 others match, the bad ones are not also "missing"');
+    assert.equal(v.remote, 30);
+
+    const other = await storeWith(0);
+    const p = await pullRemote(other, remote(r.target.url));
+    assert.equal(p.undecodable.count, 2);
+    assert.equal(p.added, 28);
+    assert.equal(other.count(), 28);
+    for (const id of victims) assert.equal(other.get(id), undefined);
+  });
+});
