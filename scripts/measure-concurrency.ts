@@ -16,7 +16,7 @@ import type { Session } from '../src/core/model';
 import { startSqld, type SqldServer } from '../src/core/bench/sqld-process';
 import { startShapedProxy, type ShapedProxy } from '../src/core/net/shaped-proxy';
 import { EncodePool } from '../src/core/sync/encode-pool';
-import type { RecordWrite } from '../src/core/sync/delta';
+import type { EncodedRecord } from '../src/core/sync/encode-task';
 
 const COUNT = Number(process.argv[2] ?? 10_000);
 const MBIT = Number(process.argv[3] ?? 0);
@@ -156,7 +156,7 @@ async function main(): Promise<void> {
  * measured after it pay no encoding CPU and show what the upload stage alone gains from concurrency.
  */
 async function makeEncodingFree(seedFile: string): Promise<void> {
-  const memo = new Map<string, RecordWrite[]>();
+  const memo = new Map<string, EncodedRecord[]>();
   const encode = EncodePool.prototype.encode;
   EncodePool.prototype.encode = async function memoized(this: EncodePool, task) {
     const key = task.records.map((r) => r.id).join(',');

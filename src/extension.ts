@@ -4,7 +4,8 @@ import type { Session } from './core/model';
 import { SessionBuilder } from './core/session-builder';
 import { SharedStore } from './core/store/shared-store';
 import { affectsSettings, readSettings } from './settings';
-import { TokenStore } from './secrets';
+import { loadPathHashKey, TokenStore } from './secrets';
+import { ensurePrivateDir } from './core/store/private-files';
 import { createLog } from './log';
 import { Recorder } from './recorder';
 import { SyncController } from './sync-controller';
@@ -31,6 +32,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Sessio
   const storeDir = context.globalStorageUri.fsPath;
   let settings = readSettings(warnOnce(log));
   const tokens = new TokenStore(context.secrets);
+  const hashKey = await loadPathHashKey(context.secrets);
+  ensurePrivateDir(storeDir); // created owner-only, before the store, the inbox and remote.db go into it
   // The store starts first and may report a role change before the controller exists.
   const late: { controller?: SyncController } = {};
   const shared = await SharedStore.start(storeDir, {
@@ -57,6 +60,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Sessio
     builder: (ctx) => new SessionBuilder({ ...ctx, newId: randomUUID, idleTimeoutMs: settings.idleTimeoutMinutes * 60_000 }),
     onSession: record,
     settings: () => ({ pathPrivacy: settings.pathPrivacy, excludedWorkspaces: settings.excludedWorkspaces }),
+    hashKey,
     log: (m) => log.debug(m),
   });
 

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Session } from './core/model';
 import {
-  type Activity, applyPathPrivacy, isWorkspaceExcluded, type PathPrivacyMode, SessionBuilder,
+  type Activity, applyDetailPrivacy, applyPathPrivacy, isWorkspaceExcluded, type PathPrivacyMode, SessionBuilder,
 } from './core/session-builder';
 import { SnapshotThrottle } from './core/snapshot-throttle';
 
@@ -28,6 +28,8 @@ export interface RecorderOptions {
   log?: (message: string) => void;
   /** Minimum time between two emissions of the same session. Default 1000 ms. */
   throttleMs?: number;
+  /** The user's secret for `hashed` privacy (secrets.ts), so hashed names cannot be looked up in a list. */
+  hashKey: Uint8Array;
 }
 
 const BRANCH_TTL_MS = 30_000;
@@ -63,9 +65,9 @@ export class Recorder implements vscode.Disposable {
       w.onDidSaveTextDocument((d) => this.onDocument('save', d)),
       w.onDidChangeTextDocument((e) => this.onChange(e)),
       vscode.window.onDidChangeWindowState((s) => this.record({ kind: s.focused ? 'focus' : 'blur' })),
-      vscode.debug.onDidStartDebugSession((s) => this.record({ kind: 'debug', detail: s.configuration.name })),
-      vscode.tasks.onDidStartTask((e) => this.record({ kind: 'task', detail: e.execution.task.name })),
-      vscode.window.onDidOpenTerminal((t) => this.record({ kind: 'terminal', detail: t.name })),
+      vscode.debug.onDidStartDebugSession((s) => this.record({ kind: 'debug', detail: this.detail(s.configuration.name) })),
+      vscode.tasks.onDidStartTask((e) => this.record({ kind: 'task', detail: this.detail(e.execution.task.name) })),
+      vscode.window.onDidOpenTerminal((t) => this.record({ kind: 'terminal', detail: this.detail(t.name) })),
     );
   }
 
@@ -162,10 +164,16 @@ export class Recorder implements vscode.Disposable {
 
   private filePath(uri: vscode.Uri): string | undefined {
     const mode = this.opts.settings().pathPrivacy;
+    const key = this.opts.hashKey;
     // An untitled document has only a name ("Untitled-1"); root it at "/" so it is never resolved against cwd.
-    if (uri.scheme === 'untitled') return applyPathPrivacy('/' + path.posix.basename(uri.path), '/', mode);
+    if (uri.scheme === 'untitled') return applyPathPrivacy('/' + path.posix.basename(uri.path), '/', mode, key);
     const root = vscode.workspace.getWorkspaceFolder(uri)?.uri ?? this.root();
-    return applyPathPrivacy(uri.fsPath, root?.fsPath ?? path.dirname(uri.fsPath), mode);
+    return applyPathPrivacy(uri.fsPath, root?.fsPath ?? path.dirname(uri.fsPath), mode, key);
+  }
+
+  /** Task, debug and terminal names can name a client or a project: they follow the file path setting. */
+  private detail(name: string): string | undefined {
+    return applyDetailPrivacy(name, this.opts.settings().pathPrivacy, this.opts.hashKey);
   }
 
   private root(): vscode.Uri | undefined {

@@ -2,15 +2,15 @@ import { formatBytes, savingPercent } from '../core/format';
 import type { SyncReport } from '../core/sync/engine';
 import { type VerifyReport, verifyPassed } from '../core/sync/verify';
 import type { PullReport } from '../core/sync/pull';
-import type { Undecodable } from '../core/sync/remote-read';
+import { type IdSample, sampleIds } from '../core/sync/id-sample';
 
 /** The one line `verify` and `pull` print against a database nothing was synced to (information, exit 0). */
 export function nothingSyncedLine(willSend: number): string {
   return `Nothing has been synced to this database yet; \`session-sync sync\` sends ${willSend} sessions.`;
 }
 
-export function undecodableLine(u: Undecodable): string {
-  return `${u.count} remote sessions could not be decoded (${u.ids.join(', ')}${u.count > u.ids.length ? ', …' : ''}; ` +
+export function undecodableLine(u: IdSample): string {
+  return `${u.count} remote sessions could not be decoded (${sampleIds(u)}; ` +
     `first: ${u.first}); the others were read. Sync them again from a machine that holds them.`;
 }
 

@@ -1,9 +1,9 @@
 // Turns a stream of editor activity into Session records for one workspace. Pure logic: the VS Code adapter
 // (src/recorder.ts) feeds it activities and timestamps, so everything here runs and is tested in plain Node.
-import { createHash } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import * as path from 'node:path';
 import picomatch from 'picomatch';
-import { canonicalEvent, canonicalSession, type EventKind, type Session, type SessionEvent } from './model';
+import { canonicalEvent, canonicalSession, type EventKind, type Session, type SessionEvent, wellFormedText } from './model';
 
 export interface Activity {
   kind: EventKind;
@@ -92,6 +92,7 @@ export class SessionBuilder {
    */
   apply(a: Activity, now: number): string | undefined {
     if (a.kind === 'note') return this.applyNote(a.detail ?? '', now);
+    a = cleanActivity(a);
     if (a.kind === 'edit' && count(a.added) === 0 && count(a.removed) === 0) return undefined;
     this.expire(now);
     if (!this.open && PASSIVE_KINDS.has(a.kind)) return undefined;
@@ -113,7 +114,7 @@ export class SessionBuilder {
   }
 
   private applyNote(text: string, now: number): string | undefined {
-    const trimmed = text.trim().slice(0, MAX_NOTE_CHARS);
+    const trimmed = wellFormedText(text.trim().slice(0, MAX_NOTE_CHARS));
     if (trimmed === '') return undefined;
     this.expire(now);
     const st = this.open ?? this.start(now);
@@ -154,7 +155,7 @@ export class SessionBuilder {
   private start(now: number): OpenSession {
     const t = Math.floor(now);
     const s: Session = {
-      id: this.opts.newId(), workspace: this.opts.workspace, branch: this.opts.branch(),
+      id: this.opts.newId(), workspace: wellFormedText(this.opts.workspace), branch: this.branch(),
       startedAt: t, endedAt: t, activeMs: 0, files: [], languages: {}, edits: 0, charsAdded: 0, charsRemoved: 0,
       events: [], notes: [], updatedAt: t,
     };
@@ -199,9 +200,27 @@ export class SessionBuilder {
   private touch(st: OpenSession, t: number): string {
     st.s.endedAt = t;
     st.s.updatedAt = t;
-    if (st.s.branch === null) st.s.branch = this.opts.branch();
+    if (st.s.branch === null) st.s.branch = this.branch();
     return st.s.id;
   }
+
+  private branch(): string | null {
+    const b = this.opts.branch();
+    return b === null ? null : wellFormedText(b);
+  }
+}
+
+/**
+ * Editor text can hold what the remote cannot store as it is (a NUL or a lone surrogate in a terminal or file
+ * name): it is recorded with U+FFFD there. A language id "__proto__" would vanish from a plain object: dropped.
+ */
+function cleanActivity(a: Activity): Activity {
+  return {
+    ...a,
+    file: a.file === undefined ? undefined : wellFormedText(a.file),
+    detail: a.detail === undefined ? undefined : wellFormedText(a.detail.slice(0, MAX_DETAIL_CHARS)),
+    language: a.language === undefined || a.language === '__proto__' ? undefined : wellFormedText(a.language),
+  };
 }
 
 function fileIndex(st: OpenSession, file: string): number {
@@ -239,14 +258,32 @@ function relativeToWorkspace(absPath: string, workspaceRoot: string): string {
   return rel.split(api.sep).join('/');
 }
 
-/** What the recorder stores for a file path, according to the user's privacy setting. */
-export function applyPathPrivacy(absPath: string, workspaceRoot: string, mode: PathPrivacyMode): string | undefined {
+/** Hex digits of a keyed name: 96 bits, so a user's files do not collide (about 2^48 names before one might). */
+const KEYED_HEX = 24;
+
+/**
+ * A keyed hash (HMAC-SHA256 with the user's own secret): stable for the same text and key, and not reversible by
+ * hashing a list of common paths or names, since the key never leaves the user's keychain.
+ */
+export function keyedName(text: string, key: Uint8Array): string {
+  if (key.length < 16) throw new Error('The privacy key is missing or too short.');
+  return createHmac('sha256', key).update(text).digest('hex').slice(0, KEYED_HEX);
+}
+
+/** What the recorder stores for a file path, according to the user's privacy setting; `hashed` needs the key. */
+export function applyPathPrivacy(absPath: string, workspaceRoot: string, mode: PathPrivacyMode,
+  key?: Uint8Array): string | undefined {
   if (mode === 'none') return undefined;
   const rel = relativeToWorkspace(absPath, workspaceRoot);
   if (mode === 'relative') return rel;
-  // Stable across machines and sessions (same file, same name), while the extension still shows the file type.
-  const hash = createHash('sha256').update(rel).digest('hex').slice(0, 8);
-  return hash + path.posix.extname(rel);
+  // Same file, same name for this user, while the extension still shows the file type.
+  return keyedName(rel, key ?? new Uint8Array()) + path.posix.extname(rel);
+}
+
+/** An event's free text (task, debug configuration or terminal name) under the same setting as file paths. */
+export function applyDetailPrivacy(detail: string, mode: PathPrivacyMode, key?: Uint8Array): string | undefined {
+  if (mode === 'none') return undefined;
+  return mode === 'relative' ? detail : keyedName(detail, key ?? new Uint8Array());
 }
 
 /** True when the workspace's name or its path matches one of the user's exclusion globs. */

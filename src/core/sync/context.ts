@@ -7,6 +7,7 @@ import { SyncError } from '../remote/errors';
 import type { Dictionary } from '../codec/frames';
 import { ensureDictionary } from '../remote/dictionaries';
 import type { EncodePool } from './encode-pool';
+import { newIdSample, sampleInto } from './id-sample';
 
 export type Strategy = 'optimized' | 'naive';
 
@@ -65,6 +66,9 @@ export class SyncContext {
   dictionary: Dictionary | undefined;
   /** Worker threads that encode batches, while a run uploads several. */
   pool: EncodePool | undefined;
+  /** Sessions the remote could not store as they are: not sent, left pending, reported as the run's failure. */
+  readonly refused = newIdSample();
+  readonly refuse = sampleInto(this.refused);
 
   constructor(readonly store: SessionStore, readonly remote: Remote, readonly opts: SyncOptions) {
     opts.signal?.addEventListener('abort', () => { this.stopped = true; }, { once: true });

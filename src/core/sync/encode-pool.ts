@@ -2,10 +2,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { RecordWrite } from './delta';
-import { encodeRecords, EncodeTask } from './encode-task';
+import { EncodedRecord, encodeRecords, EncodeTask } from './encode-task';
 
-type Job = { id: number; resolve: (w: RecordWrite[]) => void; reject: (e: Error) => void };
+type Job = { id: number; resolve: (w: EncodedRecord[]) => void; reject: (e: Error) => void };
 
 export class PoolError extends Error {}
 
@@ -25,7 +24,7 @@ export class EncodePool {
     this.live = workers.length;
     for (const w of workers) {
       this.idle.push(w);
-      w.on('message', (m: { id: number; writes?: RecordWrite[]; error?: string }) => {
+      w.on('message', (m: { id: number; writes?: EncodedRecord[]; error?: string }) => {
         w.unref();
         const job = this.busy.get(w);
         this.busy.delete(w);
@@ -50,11 +49,11 @@ export class EncodePool {
     }
   }
 
-  async encode(task: Omit<EncodeTask, 'id'>): Promise<RecordWrite[]> {
+  async encode(task: Omit<EncodeTask, 'id'>): Promise<EncodedRecord[]> {
     const worker = await this.acquire();
     if (!worker) throw new PoolError('no encode worker is running');
     const id = this.nextId++;
-    return new Promise<RecordWrite[]>((resolve, reject) => {
+    return new Promise<EncodedRecord[]>((resolve, reject) => {
       this.busy.set(worker, { id, resolve, reject });
       worker.ref();
       worker.postMessage({ ...task, id });
@@ -133,6 +132,6 @@ export function releaseSharedPool(): void {
 }
 
 /** Encodes on the calling thread: the fallback, and what a single batch uses. */
-export function encodeHere(task: Omit<EncodeTask, 'id'>): RecordWrite[] {
+export function encodeHere(task: Omit<EncodeTask, 'id'>): EncodedRecord[] {
   return encodeRecords({ ...task, id: 0 });
 }

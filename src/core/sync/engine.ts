@@ -7,6 +7,7 @@ import { CancelledError } from './retry';
 import { syncOptimized } from './optimized';
 import { syncNaive } from './naive';
 import { forgetOtherRemote } from './remote-identity';
+import { sampleIds } from './id-sample';
 
 /** What one run did: the `sync --json` contract. */
 export interface SyncReport {
@@ -54,6 +55,11 @@ export async function runSync(store: SessionStore, remote: Remote, options: Part
       err instanceof CancelledError ? null : classifyRemoteError(err, remote.displayUrl);
     error = classified?.message ?? (err as Error).message;
     problem = classified?.problem ?? null;
+  }
+  if (ctx.refused.count && result === 'ok') {
+    result = 'failed';
+    error = `${ctx.refused.count} sessions were not sent: the remote could not store them as they are ` +
+      `(${sampleIds(ctx.refused)}; ${ctx.refused.first}). Export them, fix or remove them, and import them again.`;
   }
   const durationMs = Math.round(performance.now() - start);
   const m = remote.meter;

@@ -5,7 +5,7 @@ import type { PendingRecord } from '../store/session-store';
 import { yieldToEventLoop } from '../metrics';
 import { CheckpointBatch, CheckpointWriter, loadCheckpoint } from './checkpoint';
 import { RecordWrite, fullUpsert } from './delta';
-import type { RawRecord } from './encode-task';
+import { EncodedRecord, isRefused, RawRecord } from './encode-task';
 import { PoolError, acquireSharedPool, encodeHere, releaseSharedPool } from './encode-pool';
 import { dictionaryFor } from './dictionary-cache';
 import { isLedgerConflict, reconcile } from './reconcile';
@@ -146,10 +146,13 @@ async function uploadBatch(ctx: SyncContext, batch: CheckpointBatch, byId: Map<s
   totals: SyncTotals): Promise<string[]> {
   const { store } = ctx;
   const ids = batch.recordIds.filter((id) => byId.has(id));
-  const writes = await encodeBatch(ctx, ids);
+  const encoded = await encodeBatch(ctx, ids);
   // What leaves for the remote must be on this disk first: else a crash could leave the remote holding a version
   // the store lost, which the store could then never sync over (the remote keeps the newer copy).
   await store.flush();
+  // A session the remote could not store identically is not sent, so it is never marked synced; it stays pending.
+  for (const w of encoded) if (isRefused(w)) ctx.refuse(w.id, w.invalid);
+  const writes = encoded.filter((w): w is RecordWrite => !isRefused(w));
   const { stmts, appendAt, upsertAt } = statements(batch.batchId, writes);
   let results: ResultSet[];
   try {
@@ -195,7 +198,7 @@ async function uploadBatch(ctx: SyncContext, batch: CheckpointBatch, byId: Map<s
 const INLINE_CHUNK = 4;
 
 /** Encodes the batch's records: in a worker when the pool runs, else here in small chunks. */
-async function encodeBatch(ctx: SyncContext, ids: string[]): Promise<RecordWrite[]> {
+async function encodeBatch(ctx: SyncContext, ids: string[]): Promise<EncodedRecord[]> {
   const { store, timer } = ctx;
   const records: RawRecord[] = timer.timeSync('read', () => {
     const stored = store.getStoredMany(ids);
@@ -215,7 +218,7 @@ async function encodeBatch(ctx: SyncContext, ids: string[]): Promise<RecordWrite
       ctx.pool = undefined;
     }
   }
-  const writes: RecordWrite[] = [];
+  const writes: EncodedRecord[] = [];
   for (let i = 0; i < records.length; i += INLINE_CHUNK) {
     writes.push(...timer.timeSync('encode', () => encodeHere({ records: records.slice(i, i + INLINE_CHUNK), dictionary })));
     await yieldToEventLoop();

@@ -4,7 +4,8 @@ import { canonicalSession } from '../model';
 import { sessionHash } from '../hash';
 import { fullShape } from './delta';
 import { putShape } from './shapes';
-import { collectInto, newUndecodable, openRemoteForRead, readRemoteSessions, Undecodable } from './remote-read';
+import { openRemoteForRead, readRemoteSessions } from './remote-read';
+import { IdSample, newIdSample, sampleInto } from './id-sample';
 import { REMOTE_TABLE } from './optimized';
 import { yieldToEventLoop } from '../metrics';
 import { archivedIdsIn } from '../archive/archive';
@@ -19,7 +20,7 @@ export interface PullReport {
   updated: number;
   unchanged: number;
   /** Remote rows that did not decode (the others were pulled). */
-  undecodable: Undecodable;
+  undecodable: IdSample;
   /** Set when nothing has been synced to the remote yet: how many sessions the next sync sends. */
   nothingSynced?: { willSend: number };
 }
@@ -29,13 +30,13 @@ export interface PullReport {
  * session newer than the remote copy is kept. What arrives is recorded as synced, so it is not sent back.
  */
 export async function pullRemote(store: SessionStore, remote: Remote): Promise<PullReport> {
-  const report: PullReport = { remote: 0, archived: 0, added: 0, updated: 0, unchanged: 0, undecodable: newUndecodable() };
+  const report: PullReport = { remote: 0, archived: 0, added: 0, updated: 0, unchanged: 0, undecodable: newIdSample() };
   const dicts = await openRemoteForRead(remote);
   if (!dicts) return { ...report, nothingSynced: { willSend: sessionsNextSyncSends(store, remote) } };
   forgetOtherRemote(store, remote);
   const archived = await archivedIdsIn(store.dir);
   const now = Date.now();
-  for await (const r of readRemoteSessions(remote, dicts, undefined, collectInto(report.undecodable))) {
+  for await (const r of readRemoteSessions(remote, dicts, undefined, sampleInto(report.undecodable))) {
     report.remote++;
     if (archived.has(r.session.id)) {
       report.archived++;

@@ -21,25 +21,6 @@ export async function openRemoteForRead(remote: Remote, table = 'sessions')
   return new Map((extra[0]?.rows ?? []).map((r) => [Number(r[0]), toBytes(r[1])]));
 }
 
-/** Remote rows that did not decode: how many, and the first few ids. */
-export interface Undecodable {
-  count: number;
-  ids: string[];
-  /** The first row's reason, to show with the ids. */
-  first: string | null;
-}
-
-export const newUndecodable = (): Undecodable => ({ count: 0, ids: [], first: null });
-
-/** A callback for the readers below that keeps count of bad rows in `u`. */
-export function collectInto(u: Undecodable): (id: string, message: string) => void {
-  return (id, message) => {
-    u.count++;
-    if (u.ids.length < 10) u.ids.push(id);
-    u.first ??= message;
-  };
-}
-
 export interface RemoteSession {
   session: Session;
   contentHash: string;

@@ -1,8 +1,8 @@
 import type { SessionStore } from '../store/session-store';
 import type { Remote } from '../remote/connect';
 import { sessionHash } from '../hash';
-import { collectInto, newUndecodable, openRemoteForRead, readNaiveSessions, readRemoteSessions, Undecodable }
-  from './remote-read';
+import { openRemoteForRead, readNaiveSessions, readRemoteSessions } from './remote-read';
+import { IdSample, newIdSample, sampleInto } from './id-sample';
 import type { Strategy } from './context';
 import { archivedIdsIn } from '../archive/archive';
 import { sessionsNextSyncSends } from './remote-identity';
@@ -18,7 +18,7 @@ export interface VerifyReport {
   /** Up to ten ids of each kind of difference, to look at. */
   examples: { missing: string[]; mismatched: string[]; extra: string[] };
   /** Remote rows that did not decode: they count as neither matched nor extra. */
-  undecodable: Undecodable;
+  undecodable: IdSample;
   /** Set when nothing has been synced to the remote yet: how many sessions the next sync sends. */
   nothingSynced?: { willSend: number };
 }
@@ -49,7 +49,7 @@ async function* remoteHashes(remote: Remote, strategy: Strategy, dicts: Readonly
 /** Compares every local session with the remote copy, streaming both sides in id order. */
 export async function verifyRemote(store: SessionStore, remote: Remote, strategy: Strategy = 'optimized'): Promise<VerifyReport> {
   const report: VerifyReport = { local: 0, remote: 0, archived: 0, missing: 0, mismatched: 0, extra: 0,
-    examples: { missing: [], mismatched: [], extra: [] }, undecodable: newUndecodable() };
+    examples: { missing: [], mismatched: [], extra: [] }, undecodable: newIdSample() };
   const dicts = await openRemoteForRead(remote, strategy === 'naive' ? 'sessions_naive' : 'sessions');
   if (!dicts) return { ...report, local: store.count(), nothingSynced: { willSend: sessionsNextSyncSends(store, remote) } };
   const archived = await archivedIdsIn(store.dir);
@@ -61,7 +61,7 @@ export async function verifyRemote(store: SessionStore, remote: Remote, strategy
   let l = local.next();
   // A local session whose remote copy did not decode is reported as undecodable, not also as missing.
   const bad = new Set<string>();
-  const count = collectInto(report.undecodable);
+  const count = sampleInto(report.undecodable);
   const onBad = (id: string, message: string) => { bad.add(id); count(id, message); };
   const passLocal = () => {
     report.local++;
