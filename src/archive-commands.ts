@@ -11,6 +11,9 @@ import { formatBytes } from './core/format';
 import { ARCHIVE_COMMAND, RESTORE_COMMAND } from './archive-port';
 import { registerSafely } from './commands';
 
+/** A file that was not an archive was set aside: the user hears it, once. */
+const warnUser = (message: string) => void vscode.window.showWarningMessage(`Session Sync: ${message}`);
+
 export interface ArchiveDeps {
   shared: SharedStore;
   controller: SyncController;
@@ -70,7 +73,7 @@ async function scheduledArchive(d: ArchiveDeps): Promise<void> {
 async function runArchive(d: ArchiveDeps, store: SessionStore, days: number): Promise<string> {
   return d.controller.exclusive(async () => vscode.window.withProgress({ location: vscode.ProgressLocation.Notification,
     title: 'Session Sync: archiving old sessions…' }, async () => {
-    const archive = await openArchiveFor(store);
+    const archive = await openArchiveFor(store, warnUser);
     try {
       // Planned again inside the lane: a sync may have finished in between.
       const plan = planArchive(store, { olderThanDays: days });
@@ -120,7 +123,7 @@ async function restoreCommand(d: ArchiveDeps): Promise<string> {
   const message = await d.controller.exclusive(async () => vscode.window.withProgress({
     location: vscode.ProgressLocation.Notification, title: 'Session Sync: restoring archived sessions…',
   }, async () => {
-    const archive = await openArchiveFor(store);
+    const archive = await openArchiveFor(store, warnUser);
     try {
       const r = await restoreSessions(store, archive, { since, until });
       return `Restored ${r.restored} sessions; ${r.archived} remain archived.`;

@@ -58,7 +58,7 @@ export function registerArchiveCommands(program: Command): void {
       const until = o.until === undefined ? undefined : o.until + DAY_MS - 1;
       // Printed once the store is saved (withStore closes it): a failed save must not follow a success line.
       const r = await withStore(openForWrite(o.store), async (store) => {
-        const archive = await openArchiveFor(store);
+        const archive = await openArchiveFor(store, warnOnStderr);
         try {
           return await restoreSessions(store, archive, { since: o.since, until });
         } finally {
@@ -69,6 +69,8 @@ export function registerArchiveCommands(program: Command): void {
         (r.alreadyLive ? ` (${r.alreadyLive} were already in the live store)` : '') + `; ${r.archived} remain archived.`);
     });
 }
+
+const warnOnStderr = (message: string) => process.stderr.write(`warning: ${message}\n`);
 
 interface ArchiveOpts { store: string; olderThan: number; dryRun?: boolean; deleteFromRemote?: boolean; remote?: string; json?: boolean }
 
@@ -102,7 +104,7 @@ async function dryRun(o: ArchiveOpts): Promise<void> {
 
 async function archive(o: ArchiveOpts): Promise<void> {
   const show = await withStore(openForWrite(o.store), async (store) => {
-    const archiveStore = await openArchiveFor(store);
+    const archiveStore = await openArchiveFor(store, warnOnStderr);
     try {
       const plan = planArchive(store, { olderThanDays: o.olderThan });
       const before = await liveFileFigures(store);

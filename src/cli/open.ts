@@ -4,6 +4,7 @@ import { SessionStore, STORE_FILE } from '../core/store/session-store';
 import { acquireOwnerLock, OwnerLock } from '../core/store/owner-lock';
 import { Remote } from '../core/remote/connect';
 import { resolveRemoteTarget } from '../core/remote/target';
+import { ensurePrivateDir } from '../core/store/private-files';
 
 /** A failure the CLI reports as one line on stderr with exit code 1. */
 export class CliError extends Error {}
@@ -15,6 +16,7 @@ export interface OpenStore {
 
 /** Opens the store to write: takes the owner lock (waiting a little for another command to finish). */
 export async function openForWrite(dir: string): Promise<OpenStore> {
+  ensurePrivateDir(dir); // a new store folder is the user's alone
   const lock: OwnerLock = await acquireOwnerLock(dir, 10_000);
   try {
     const { store, recoveredFrom, journal } = await SessionStore.open(dir, { fence: () => lock.isHeld(), generation: lock.generation });

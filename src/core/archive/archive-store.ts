@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import type { Database, SqlValue } from 'sql.js';
 import { applyMigrations, inTransaction, queryRows } from '../store/sql';
 import { loadSqlJs } from '../store/sqljs';
-import { removeStaleTemps, writeFileAtomic } from '../store/atomic-file';
+import { removeStaleTemps, setAside, writeFileAtomic } from '../store/atomic-file';
 
 export const ARCHIVE_FILE = 'archive.sqlite';
 
@@ -79,6 +79,8 @@ export function rowFromSql(r: SqlValue[]): ArchivedRow {
  */
 export class ArchiveStore {
   private closed = false;
+  /** Set when open() found an empty or foreign file where the archive should be: what it did, for the user. */
+  setAsideNote: string | undefined;
 
   private constructor(readonly dir: string, private readonly db: Database, private readonly readOnly: boolean) {}
 
@@ -91,21 +93,31 @@ export class ArchiveStore {
     const file = path.join(dir, ARCHIVE_FILE);
     if (!opts.readOnly) removeStaleTemps(dir, ARCHIVE_FILE);
     const SQL = await loadSqlJs();
-    let db: Database;
+    let db: Database | undefined;
+    let note: string | undefined;
     if (fs.existsSync(file)) {
       db = new SQL.Database(fs.readFileSync(file));
       try {
         checkReadable(db, file);
+        const notOurs = notAnArchive(db, file);
+        if (notOurs) {
+          // Taken as empty, the next save would overwrite it: keep it aside (or, read-only, refuse) and say so.
+          if (opts.readOnly) throw new ArchiveCorruptError(`${notOurs}. Run \`session-sync archive\` or \`restore\` to set it aside.`);
+          db.close();
+          db = undefined;
+          note = `${notOurs}; it was kept as ${setAside(file, 'unrecognised')} and a new archive was started.`;
+        }
       } catch (err) {
-        db.close();
+        db?.close();
         throw err;
       }
-    } else {
-      db = new SQL.Database();
     }
+    db ??= new SQL.Database();
     // Archived sessions exist nowhere else (unless the remote kept them): never set this file aside silently.
     migrate(db);
-    return new ArchiveStore(dir, db, !!opts.readOnly);
+    const archive = new ArchiveStore(dir, db, !!opts.readOnly);
+    archive.setAsideNote = note;
+    return archive;
   }
 
   count(): number {
@@ -157,6 +169,19 @@ function checkReadable(db: Database, file: string): void {
     throw new ArchiveCorruptError(`The session archive ${file} cannot be read (${String(verdict)}). ` +
       'It was left untouched; move it away to start a new archive.');
   }
+}
+
+/** Why a readable SQLite file is not a session archive (zero bytes, or another program's tables), if it is not. */
+function notAnArchive(db: Database, file: string): string | undefined {
+  if (fs.statSync(file).size === 0) return `The session archive ${file} is an empty (zero-byte) file`;
+  const version = Number(db.exec('PRAGMA user_version')[0].values[0][0]);
+  const tables = db.exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")[0]?.values ?? [];
+  const ours = tables.some((t) => t[0] === 'archived_sessions');
+  if (version === 0 && tables.length > 0 && !ours) {
+    return `${file} is not a Session Sync archive (it holds ${tables.slice(0, 3).map((t) => String(t[0])).join(', ')})`;
+  }
+  if (version > 0 && !ours) return `${file} is not a Session Sync archive (no archived_sessions table)`;
+  return undefined;
 }
 
 function migrate(db: Database): void {

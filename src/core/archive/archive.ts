@@ -103,9 +103,13 @@ function summarize(c: ArchiveCandidate[], skipped: number): ArchiveSummary {
   };
 }
 
-/** Opens the archive beside the live store and finishes any move a crash interrupted. */
-export async function openArchiveFor(store: SessionStore): Promise<ArchiveStore> {
+/**
+ * Opens the archive beside the live store and finishes any move a crash interrupted. `warn` hears about a file
+ * that was not an archive and was set aside.
+ */
+export async function openArchiveFor(store: SessionStore, warn?: (message: string) => void): Promise<ArchiveStore> {
   const archive = await ArchiveStore.open(store.dir);
+  if (archive.setAsideNote) warn?.(archive.setAsideNote);
   try {
     await settleInFlight(store, archive);
     return archive;

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Session, parseSession, sessionToJson } from '../model';
 import { writeFileAtomic } from './atomic-file';
+import { ensurePrivateDir } from './private-files';
 
 /**
  * How a VS Code window that does not own the store hands its sessions to the one that does: each
@@ -16,7 +17,7 @@ export function inboxDir(storeDir: string): string {
 
 export async function postToInbox(storeDir: string, session: Session): Promise<void> {
   const dir = inboxDir(storeDir);
-  await fs.promises.mkdir(dir, { recursive: true });
+  ensurePrivateDir(dir);
   const name = `${session.updatedAt}-${randomBytes(6).toString('hex')}.json`;
   await writeFileAtomic(path.join(dir, name), sessionToJson(session));
 }
