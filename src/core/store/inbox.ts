@@ -29,14 +29,19 @@ export interface InboxBatch {
   rejected: string[];
 }
 
-export async function readInbox(storeDir: string, max = 500): Promise<InboxBatch> {
+/** A temporary file older than this was left by a window killed mid-write (a live write takes milliseconds). */
+const STALE_TEMP_MS = 10 * 60_000;
+
+export async function readInbox(storeDir: string, max = 500, now = Date.now()): Promise<InboxBatch> {
   const dir = inboxDir(storeDir);
-  let names: string[];
+  let all: string[];
   try {
-    names = (await fs.promises.readdir(dir)).filter((n) => n.endsWith('.json')).sort().slice(0, max);
+    all = await fs.promises.readdir(dir);
   } catch {
     return { sessions: [], files: [], rejected: [] };
   }
+  await removeAbandonedTemps(dir, all.filter((n) => n.startsWith('.') && n.endsWith('.tmp')), now);
+  const names = all.filter((n) => n.endsWith('.json')).sort().slice(0, max);
   const batch: InboxBatch = { sessions: [], files: [], rejected: [] };
   for (const name of names) {
     const file = path.join(dir, name);
@@ -55,4 +60,13 @@ export async function readInbox(storeDir: string, max = 500): Promise<InboxBatch
 /** Deletes ingested files; call only after the store that took them is saved. */
 export async function removeFromInbox(files: string[]): Promise<void> {
   await Promise.all(files.map((f) => fs.promises.rm(f, { force: true })));
+}
+
+/** Removes temporary files a killed writer left; a recent one may still be written by a live guest window. */
+async function removeAbandonedTemps(dir: string, temps: string[], now: number): Promise<void> {
+  for (const name of temps) {
+    const file = path.join(dir, name);
+    const stat = await fs.promises.stat(file).catch(() => undefined);
+    if (stat && now - stat.mtimeMs > STALE_TEMP_MS) await fs.promises.rm(file, { force: true });
+  }
 }

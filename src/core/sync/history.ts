@@ -25,6 +25,12 @@ export interface SyncRun {
 const COLUMNS = 'id, started_at, ended_at, strategy, remote, result, sent, skipped, batches, bytes_raw, bytes_sent, ' +
   'round_trips, rows_written, rows_read, resumed, phases, error';
 
+/** The history kept: a year of runs, and never more than this many (a sync every 30 s all year stays small). */
+export const RUN_HISTORY_DAYS = 365;
+export const RUN_HISTORY_MAX = 10_000;
+const DAY_MS = 86_400_000;
+
+/** Records a run and drops the runs that fall out of the kept history. Returns the new row's id. */
 export function recordRun(store: SessionStore, r: SyncRun): number {
   store.run(
     `INSERT INTO sync_runs (started_at, ended_at, strategy, remote, result, sent, skipped, batches, bytes_raw,
@@ -32,7 +38,10 @@ export function recordRun(store: SessionStore, r: SyncRun): number {
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     [r.startedAt, r.endedAt, r.strategy, r.remote, r.result, r.sent, r.skipped, r.batches, r.bytesRaw, r.bytesSent,
       r.roundTrips, r.rowsWritten, r.rowsRead, r.resumed ? 1 : 0, JSON.stringify(r.phases), r.error]);
-  return Number(store.scalar('SELECT last_insert_rowid()'));
+  const id = Number(store.scalar('SELECT last_insert_rowid()'));
+  store.run('DELETE FROM sync_runs WHERE started_at < ? OR id <= ?', [r.startedAt - RUN_HISTORY_DAYS * DAY_MS,
+    id - RUN_HISTORY_MAX]);
+  return id;
 }
 
 /** Newest first. */

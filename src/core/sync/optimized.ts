@@ -3,7 +3,8 @@ import pLimit from 'p-limit';
 import type { InStatement, ResultSet } from '@libsql/client';
 import type { PendingRecord } from '../store/session-store';
 import { yieldToEventLoop } from '../metrics';
-import { CheckpointBatch, CheckpointWriter, loadCheckpoint } from './checkpoint';
+import { CHECKPOINT_FILE, CheckpointBatch, CheckpointWriter, loadCheckpoint } from './checkpoint';
+import { removeStaleTemps } from '../store/atomic-file';
 import { RecordWrite, fullUpsert } from './delta';
 import { EncodedRecord, isRefused, RawRecord } from './encode-task';
 import { PoolError, acquireSharedPool, encodeHere, releaseSharedPool } from './encode-pool';
@@ -25,6 +26,7 @@ export async function syncOptimized(ctx: SyncContext, totals: SyncTotals): Promi
   const { store, remote, opts, timer } = ctx;
   const pending = timer.timeSync('plan', () => store.pending(REMOTE_TABLE));
   totals.skipped = store.count() - pending.length;
+  removeStaleTemps(store.dir, CHECKPOINT_FILE); // a write killed midway left one; only this owner writes the file
   const loaded = loadCheckpoint(store.dir, remote.displayUrl, 'optimized');
   if (loaded.discarded) ctx.log(loaded.discarded);
   if (pending.length === 0 && !loaded.checkpoint) return;
