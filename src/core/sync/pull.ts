@@ -53,6 +53,7 @@ export async function pullRemote(store: SessionStore, remote: Remote): Promise<P
     }
     if (report.remote % 200 === 0) await yieldToEventLoop();
   }
+  report.remote += report.undecodable.count; // they are on the remote, only not readable
   // Later syncs from this store compress with the remote's dictionary without asking for it.
   const newest = Math.max(0, ...dicts.keys());
   if (newest) cacheDictionary(store, remote.displayUrl, { id: newest, bytes: dicts.get(newest)! });
