@@ -3,11 +3,10 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { MAX_TIME, parseSession, sessionToJson, type Session } from '../../src/core/model';
+import { MAX_TIME, parseSession, sessionToJson } from '../../src/core/model';
 import { SessionBuilder } from '../../src/core/session-builder';
-import { SessionStore } from '../../src/core/store/session-store';
+import { type Cleanups, tempStore } from '../support/helpers';
 import { inboxDir, readInbox } from '../../src/core/store/inbox';
 import { writeFileAtomic } from '../../src/core/store/atomic-file';
 import { Remote } from '../../src/core/remote/connect';
@@ -19,22 +18,12 @@ import { generateSessions } from '../../src/core/generator';
 
 const NOW = Date.UTC(2025, 5, 1, 12);
 const [GOOD, ...MORE] = generateSessions({ count: 12, seed: 'input-validation', now: NOW });
-const cleanups: (() => Promise<void> | void)[] = [];
+const cleanups: Cleanups = [];
 
 after(async () => {
   for (const c of cleanups.reverse()) await c();
 });
 
-async function storeWith(sessions: Session[]): Promise<SessionStore> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'input-validation-test-'));
-  const { store } = await SessionStore.open(dir);
-  store.upsertMany(sessions);
-  cleanups.push(async () => {
-    await store.close().catch(() => undefined);
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
-  return store;
-}
 
 /** A session as JSON with one change, as an import line or an inbox file would carry it. */
 function variant(change: (s: Record<string, unknown>) => void): unknown {
@@ -72,7 +61,7 @@ describe('parseSession refuses what the remote cannot store identically', () => 
 
 describe('the inbox', () => {
   test('a file with a NUL in it is set aside as .bad with its field named; good files are taken', async () => {
-    const store = await storeWith([]);
+    const store = await tempStore('input-validation', [], cleanups);
     const dir = inboxDir(store.dir);
     fs.mkdirSync(dir, { recursive: true });
     await writeFileAtomic(path.join(dir, '1-bad.json'), JSON.stringify(variant((s) => { s.workspace = 'a\u0000b'; })));
@@ -103,7 +92,7 @@ describe('the recorder', () => {
 
 describe('sync and pull', () => {
   test('sync refuses a stored session the remote could not store identically, and leaves it pending', async () => {
-    const store = await storeWith(MORE);
+    const store = await tempStore('input-validation', MORE, cleanups);
     // A record kept from before these checks existed: two ids that a NUL would cut to the same prefix.
     store.upsert({ ...GOOD, id: 'dup\u0000one' });
     store.upsert({ ...GOOD, id: 'dup\u0000two' });
@@ -117,12 +106,12 @@ describe('sync and pull', () => {
   });
 
   test('pull reports a remote row that fails the checks (end before start) and recovers the rest', async () => {
-    const store = await storeWith(MORE);
+    const store = await tempStore('input-validation', MORE, cleanups);
     const remote = new Remote({ url: embeddedRemoteUrl(store.dir) });
     cleanups.push(() => remote.close());
     assert.equal((await runSync(store, remote)).result, 'ok');
     await remote.execute({ sql: 'UPDATE sessions SET ended_at = started_at - 1 WHERE id = ?', args: [MORE[2].id] });
-    const other = await storeWith([]);
+    const other = await tempStore('input-validation', [], cleanups);
     const p = await pullRemote(other, remote);
     assert.equal(p.undecodable.count, 1);
     assert.deepEqual(p.undecodable.ids, [MORE[2].id]);

@@ -3,10 +3,8 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { SessionStore } from '../../src/core/store/session-store';
-import { Remote } from '../../src/core/remote/connect';
+import { type Cleanups, tempRemote, tempStore } from '../support/helpers';
 import { embeddedRemoteUrl } from '../../src/core/remote/target';
 import { runSync } from '../../src/core/sync/engine';
 import { verifyPassed, verifyRemote } from '../../src/core/sync/verify';
@@ -16,36 +14,19 @@ import { startSqld } from '../support/sqld';
 
 const NOW = Date.UTC(2025, 5, 1, 12);
 const SEEDED = generateSessions({ count: 30, seed: 'remote-reads', now: NOW });
-const cleanups: (() => Promise<void> | void)[] = [];
+const cleanups: Cleanups = [];
 
 after(async () => {
   for (const c of cleanups.reverse()) await c();
 });
 
-async function storeWith(count: number): Promise<SessionStore> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'remote-reads-test-'));
-  const { store } = await SessionStore.open(dir);
-  store.upsertMany(SEEDED.slice(0, count));
-  cleanups.push(async () => {
-    await store.close().catch(() => undefined);
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
-  return store;
-}
-
-function remote(url: string): Remote {
-  const r = new Remote({ url });
-  cleanups.push(() => r.close());
-  return r;
-}
-
 describe('a database nothing has been synced to', () => {
   test('verify and pull against a missing file: say so, count what the next sync sends, create no file', async () => {
-    const store = await storeWith(12);
+    const store = await tempStore('remote-reads', SEEDED.slice(0, 12), cleanups);
     const file = path.join(store.dir, 'remote.db');
-    const v = await verifyRemote(store, remote(embeddedRemoteUrl(store.dir)));
+    const v = await verifyRemote(store, tempRemote(cleanups, embeddedRemoteUrl(store.dir)));
     assert.deepEqual(v.nothingSynced, { willSend: 12 });
-    const p = await pullRemote(store, remote(embeddedRemoteUrl(store.dir)));
+    const p = await pullRemote(store, tempRemote(cleanups, embeddedRemoteUrl(store.dir)));
     assert.deepEqual(p.nothingSynced, { willSend: 12 });
     assert.equal(fs.existsSync(file), false, 'no remote file was created just to read it');
     assert.equal(store.count(), 12);
@@ -54,8 +35,8 @@ describe('a database nothing has been synced to', () => {
   test('verify and pull against an empty server database: the same, with no error about tables', async () => {
     const s = await startSqld();
     cleanups.push(() => s.stop());
-    const store = await storeWith(5);
-    const r = remote(s.httpUrl);
+    const store = await tempStore('remote-reads', SEEDED.slice(0, 5), cleanups);
+    const r = tempRemote(cleanups, s.httpUrl);
     assert.deepEqual((await verifyRemote(store, r)).nothingSynced, { willSend: 5 });
     assert.deepEqual((await pullRemote(store, r)).nothingSynced, { willSend: 5 });
     const t = await r.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'libsql%'");
@@ -65,8 +46,8 @@ describe('a database nothing has been synced to', () => {
 
 describe('a remote row that does not decode', () => {
   test('verify and pull report its id, and every other session is compared and recovered', async () => {
-    const store = await storeWith(30);
-    const r = remote(embeddedRemoteUrl(store.dir));
+    const store = await tempStore('remote-reads', SEEDED.slice(0, 30), cleanups);
+    const r = tempRemote(cleanups, embeddedRemoteUrl(store.dir));
     assert.equal((await runSync(store, r)).result, 'ok');
     const victims = [SEEDED[4].id, SEEDED[17].id];
     for (const id of victims) await r.execute({ sql: "UPDATE sessions SET events = x'00112233' WHERE id = ?", args: [id] });
@@ -79,8 +60,8 @@ describe('a remote row that does not decode', () => {
     assert.equal(v.missing + v.mismatched + v.extra, 0, 'the 28 others match, the bad ones are not also "missing"');
     assert.equal(v.remote, 30);
 
-    const other = await storeWith(0);
-    const p = await pullRemote(other, remote(r.target.url));
+    const other = await tempStore('remote-reads', SEEDED.slice(0, 0), cleanups);
+    const p = await pullRemote(other, tempRemote(cleanups, r.target.url));
     assert.equal(p.undecodable.count, 2);
     assert.equal(p.added, 28);
     assert.equal(other.count(), 28);

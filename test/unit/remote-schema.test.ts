@@ -3,11 +3,7 @@
 // keep data is refused, and the schema moves forward by numbered steps. Real libSQL: the file: remote and sqld.
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { SessionStore } from '../../src/core/store/session-store';
-import { Remote } from '../../src/core/remote/connect';
+import type { Remote } from '../../src/core/remote/connect';
 import { embeddedRemoteUrl, resolveRemoteTarget, RemoteUrlError } from '../../src/core/remote/target';
 import { REMOTE_MIGRATIONS, REMOTE_SCHEMA_VERSION, ensureRemoteSchema } from '../../src/core/remote/schema';
 import { runSync } from '../../src/core/sync/engine';
@@ -15,32 +11,15 @@ import { verifyRemote } from '../../src/core/sync/verify';
 import { pullRemote } from '../../src/core/sync/pull';
 import { continueSession, generateSessions, mutationRng } from '../../src/core/generator';
 import { startSqld } from '../support/sqld';
-import { errorOf } from '../support/helpers';
+import { type Cleanups, errorOf, tempRemote, tempStore } from '../support/helpers';
 
 const NOW = Date.UTC(2025, 5, 1, 12);
 const SEEDED = generateSessions({ count: 40, seed: 'remote-schema', now: NOW });
-const cleanups: (() => Promise<void> | void)[] = [];
+const cleanups: Cleanups = [];
 
 after(async () => {
   for (const c of cleanups.reverse()) await c();
 });
-
-async function storeWith(count: number): Promise<SessionStore> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'remote-schema-test-'));
-  const { store } = await SessionStore.open(dir);
-  store.upsertMany(SEEDED.slice(0, count));
-  cleanups.push(async () => {
-    await store.close().catch(() => undefined);
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
-  return store;
-}
-
-function remote(url: string, authToken?: string): Remote {
-  const r = new Remote({ url, authToken });
-  cleanups.push(() => r.close());
-  return r;
-}
 
 async function tables(r: Remote): Promise<string[]> {
   const rs = await r.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name");
@@ -54,8 +33,8 @@ describe('the remote schema version', () => {
   test('a remote moved on by a newer release after the first sync is not written, and the check costs no round trip', async () => {
     const s = await startSqld();
     cleanups.push(() => s.stop());
-    const store = await storeWith(20);
-    const r = remote(s.httpUrl);
+    const store = await tempStore('remote-schema', SEEDED.slice(0, 20), cleanups);
+    const r = tempRemote(cleanups, s.httpUrl);
     assert.equal((await runSync(store, r)).result, 'ok');
     // A steady-state sync is one request: the version check rides in it.
     store.upsert(continueSession(SEEDED[3], mutationRng('a', SEEDED[3].id), NOW + 60_000));
@@ -75,19 +54,19 @@ describe('the remote schema version', () => {
   });
 
   test('pull and verify refuse a remote with a newer schema', async () => {
-    const store = await storeWith(10);
-    const r = remote(embeddedRemoteUrl(store.dir));
+    const store = await tempStore('remote-schema', SEEDED.slice(0, 10), cleanups);
+    const r = tempRemote(cleanups, embeddedRemoteUrl(store.dir));
     assert.equal((await runSync(store, r)).result, 'ok');
     await bumpVersion(r, REMOTE_SCHEMA_VERSION + 1);
     assert.match((await errorOf(verifyRemote(store, r))).message, /newer Session Sync/);
-    const other = await storeWith(0);
+    const other = await tempStore('remote-schema', SEEDED.slice(0, 0), cleanups);
     assert.match((await errorOf(pullRemote(other, r))).message, /newer Session Sync/);
     assert.equal(other.count(), 0);
   });
 
   test('a remote at version 1 is moved forward by the numbered steps, then synced', async () => {
-    const store = await storeWith(10);
-    const r = remote(embeddedRemoteUrl(store.dir));
+    const store = await tempStore('remote-schema', SEEDED.slice(0, 10), cleanups);
+    const r = tempRemote(cleanups, embeddedRemoteUrl(store.dir));
     await r.batch([...REMOTE_MIGRATIONS[0], "INSERT INTO session_sync_meta VALUES ('schema_version', '1')"]);
     assert.equal((await tables(r)).includes('session_sync_dictionaries'), false);
     assert.equal((await runSync(store, r)).result, 'ok');
@@ -99,8 +78,8 @@ describe('the remote schema version', () => {
 
 describe('a remote Session Sync must not write', () => {
   test('a database with tables of its own is refused before anything is written', async () => {
-    const store = await storeWith(10);
-    const r = remote(embeddedRemoteUrl(store.dir));
+    const store = await tempStore('remote-schema', SEEDED.slice(0, 10), cleanups);
+    const r = tempRemote(cleanups, embeddedRemoteUrl(store.dir));
     await r.execute('CREATE TABLE invoices (id INTEGER PRIMARY KEY, total REAL)');
     const report = await runSync(store, r);
     assert.equal(report.result, 'failed');
