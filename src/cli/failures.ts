@@ -23,7 +23,7 @@ export function explainFailure(err: unknown): string | undefined {
   }
   // sql.js reports a file that is an SQLite database of another program through the schema it finds.
   const message = e?.message ?? '';
-  if (/already exists|file is not a database|no such (table|column)|malformed/i.test(message)) {
+  if (/already exists|file is not a database/i.test(message)) {
     return `The --store folder holds a sessions.sqlite that is not a Session Sync store (${message.split('\n')[0]}). ` +
       'Use another --store folder, or move that file away.';
   }
