@@ -241,7 +241,10 @@ function scrubErrorChain(err: unknown, secrets: string[], display: string): void
 /** The path of a `file:` URL as the native driver reads it (`file:rel.db` is relative, `file:///abs` absolute). */
 export function localFilePath(url: string): string {
   let rest = url.slice('file:'.length).replace(/[?#].*$/, '');
-  if (rest.startsWith('//')) rest = rest.slice(rest.indexOf('/', 2));
+  if (rest.startsWith('//')) {
+    const slash = rest.indexOf('/', 2); // file://host/path: the path starts after the (empty) host
+    rest = slash < 0 ? '' : rest.slice(slash);
+  }
   return decodeURIComponent(rest);
 }
 
