@@ -3,8 +3,8 @@
 
 /** What to do about a file-system error code, when the code alone says it. */
 const FILE_ADVICE: Record<string, string> = {
-  EACCES: 'Session Sync may not write there: fix the permissions, or use another --store folder',
-  EPERM: 'Session Sync may not write there: fix the permissions, or use another --store folder',
+  EACCES: 'Session Sync may not read or write there: fix the permissions, or use another --store folder',
+  EPERM: 'Session Sync may not read or write there: fix the permissions, or use another --store folder',
   EROFS: 'the file system is read-only: use a --store folder on a writable disk',
   ENOSPC: 'the disk is full: free some space and run the command again (nothing was lost)',
   EDQUOT: 'the disk quota is used up: free some space and run the command again (nothing was lost)',

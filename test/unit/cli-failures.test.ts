@@ -95,7 +95,7 @@ describe('expected failures say what to do', () => {
     fs.chmodSync(store, 0o700);
     assert.equal(r.status, 1);
     assertOneLine({ code: r.status, stdout: r.stdout, stderr: r.stderr },
-      /may not write there: fix the permissions, or use another --store folder \(EACCES\)/);
+      /may not read or write there: fix the permissions, or use another --store folder \(EACCES\)/);
   });
 
   test("another program's sessions.sqlite: named as such, with what to do", async () => {
