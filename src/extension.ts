@@ -34,8 +34,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<Sessio
   const tokens = new TokenStore(context.secrets);
   const hashKey = await loadPathHashKey(context.secrets);
   ensurePrivateDir(storeDir); // created owner-only, before the store, the inbox and remote.db go into it
-  // The store starts first and may report a role change before the controller exists.
-  const late: { controller?: SyncController } = {};
+  // The store starts first and may report a role change before the controller exists; the controller asks for the
+  // open session before the recorder exists.
+  const late: { controller?: SyncController; recorder?: Recorder } = {};
   const shared = await SharedStore.start(storeDir, {
     log: (m) => log.info(m),
     onRoleChange: () => late.controller?.refresh(),
@@ -44,7 +45,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Sessio
       `Session Sync: the session store could not be read and was kept as ${keptAs}. A new store was started; ` +
       'sessions already synced are still in your database.'),
   });
-  const controller = new SyncController(shared, () => settings, tokens, log);
+  const controller = new SyncController(shared, () => settings, tokens, log, () => late.recorder?.currentId());
   late.controller = controller;
   const statusBar = new StatusBar();
   controller.onDidChangeState((s) => statusBar.render(s));
@@ -63,6 +64,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Sessio
     hashKey,
     log: (m) => log.debug(m),
   });
+  late.recorder = recorder;
 
   controller.schedule();
   context.subscriptions.push(

@@ -86,6 +86,11 @@ export class Recorder implements vscode.Disposable {
     return this.builder?.current();
   }
 
+  /** The id of the session being recorded, if one is open. */
+  currentId(): string | undefined {
+    return this.builder?.openId();
+  }
+
   /** Applies a new idle timeout to the open session and re-arms its timer (later builders get it from settings). */
   setIdleTimeout(ms: number): void {
     this.builder?.setIdleTimeout(ms);

@@ -5,22 +5,14 @@ import { Remote } from './core/remote/connect';
 import { resolveRemoteTarget } from './core/remote/target';
 import { runSync, SyncReport } from './core/sync/engine';
 import type { SyncProgress } from './core/sync/context';
+import { splitPending, type SyncState, type SyncStateKind } from './core/sync-state';
 import { checkpointProgress } from './core/sync/checkpoint';
 import { REMOTE_TABLE } from './core/sync/optimized';
 import { listRuns } from './core/sync/history';
 import type { Settings } from './settings';
 import type { TokenStore } from './secrets';
 
-export type SyncStateKind = 'idle' | 'syncing' | 'paused' | 'offline' | 'error' | 'guest';
-
-export interface SyncState {
-  kind: SyncStateKind;
-  pending: number;
-  progress?: SyncProgress;
-  last?: SyncReport;
-  lastAt?: number;
-  error?: string;
-}
+export type { SyncState, SyncStateKind };
 
 /** Problems that a later attempt may get past without the user doing anything. */
 const TRANSIENT = new Set(['network', 'server', 'busy', 'rate-limited', 'timeout']);
@@ -33,7 +25,7 @@ const MAX_BACKOFF_MS = 10 * 60_000;
 export class SyncController implements vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<SyncState>();
   readonly onDidChangeState = this.emitter.event;
-  private state: SyncState = { kind: 'idle', pending: 0 };
+  private state: SyncState = { kind: 'idle', pending: 0, recording: false };
   private running: Promise<SyncReport | undefined> | undefined;
   /** Syncs and archive moves take turns: an archive never runs while a sync plans or uploads. */
   private readonly lane = pLimit(1);
@@ -47,6 +39,8 @@ export class SyncController implements vscode.Disposable {
     private readonly settings: () => Settings,
     private readonly tokens: TokenStore,
     private readonly log: vscode.LogOutputChannel,
+    /** The id of the session the recorder has open, if any (its ongoing changes are not a backlog). */
+    private readonly openSessionId: () => string | undefined = () => undefined,
   ) {
     this.setPaused(!settings().autoSync);
   }
@@ -115,7 +109,8 @@ export class SyncController implements vscode.Disposable {
     try {
       remote = await this.openRemote();
     } catch (err) {
-      this.publish({ kind: 'error', pending: store.pendingCount(REMOTE_TABLE), error: (err as Error).message });
+      this.publish({ kind: 'error', pending: store.pendingCount(REMOTE_TABLE), recording: false,
+        error: (err as Error).message });
       sub?.dispose();
       return undefined;
     }
@@ -162,12 +157,15 @@ export class SyncController implements vscode.Disposable {
     const store = this.shared.owned;
     const sticky = outcome ?? (this.state.kind === 'offline' || this.state.kind === 'error' ? this.state.kind : 'idle');
     const kind: SyncStateKind = !store ? 'guest' : this.running && !outcome ? 'syncing' : this.paused ? 'paused' : sticky;
+    const lastRun = store ? listRuns(store, 1)[0] : this.state.lastRun;
+    // While a problem is shown (even one that stopped a sync before it was recorded), nothing counts as merely recorded.
+    const lastResult = sticky === 'idle' ? lastRun?.result : 'failed';
     this.publish({
       kind,
-      pending: store ? store.pendingCount(REMOTE_TABLE) : 0,
+      ...(store ? splitPending(store, this.openSessionId(), lastResult) : { pending: 0, recording: false }),
       progress: kind === 'syncing' ? this.state.progress : undefined,
       last: last ?? this.state.last,
-      lastAt: store ? listRuns(store, 1)[0]?.startedAt : this.state.lastAt,
+      lastRun,
       error: sticky === 'idle' ? undefined : last?.error ?? this.state.error,
     });
   }

@@ -152,6 +152,11 @@ export class SessionBuilder {
     return this.open && snapshot(this.open);
   }
 
+  /** The open session's id, without copying the session (the status bar asks on every change). */
+  openId(): string | undefined {
+    return this.open?.s.id;
+  }
+
   private start(now: number): OpenSession {
     const t = Math.floor(now);
     const s: Session = {
