@@ -14,7 +14,7 @@ import { registerCommands, registerSafely } from './commands';
 import { registerHistoryView } from './history-view';
 import { createArchivePort } from './archive-port';
 import { registerArchiveCommands } from './archive-commands';
-import { PREVIEW_COMMAND, previewNextSyncCommand } from './preview-command';
+import { registerPreview } from './preview-command';
 
 /** What `activate` returns: used by the integration tests and open to other extensions. */
 export interface SessionSyncApi {
@@ -72,8 +72,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Sessio
     ...registerCommands({ controller, shared, recorder, tokens, log }),
     ...registerHistoryView({ extensionUri: context.extensionUri, controller, shared, archive: createArchivePort(shared), log }),
     ...registerArchiveCommands({ shared, controller, settings: () => settings, log }),
-    registerSafely(PREVIEW_COMMAND, log, () => previewNextSyncCommand(shared, () => settings.excludedWorkspaces,
-      () => controller.remoteUrl())),
+    ...registerPreview({ shared, excludedGlobs: () => settings.excludedWorkspaces, remoteUrl: () => controller.remoteUrl() },
+      (id, fn) => registerSafely(id, log, fn)),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!affectsSettings(e)) return;
       settings = readSettings(warnOnce(log));

@@ -6,12 +6,54 @@ import { cachedDictionary } from './core/sync/dictionary-cache';
 import { redactUrl } from './core/remote/connect';
 
 export const PREVIEW_COMMAND = 'sessionSync.previewNextSync';
+/** A read-only virtual document: VS Code never offers to save it, and the Markdown preview renders it. */
+export const PREVIEW_SCHEME = 'session-sync-preview';
+export const PREVIEW_URI = vscode.Uri.from({ scheme: PREVIEW_SCHEME, path: '/Next Sync.md' });
 const DETAILED = 500;
 
-/** "Session Sync: Preview Next Sync": what the next sync would send, as a Markdown document; nothing is uploaded. */
-export async function previewNextSyncCommand(shared: SharedStore, excludedGlobs: () => string[],
-  remoteUrl: () => string): Promise<void> {
-  const store = shared.owned;
+export interface PreviewDeps {
+  shared: SharedStore;
+  excludedGlobs: () => string[];
+  remoteUrl: () => string;
+}
+
+/**
+ * Serves the preview's text. Each run of the command plans the next sync again and replaces the text, so running
+ * it while the preview is open refreshes it in place.
+ */
+class PreviewDocument implements vscode.TextDocumentContentProvider {
+  private readonly changed = new vscode.EventEmitter<vscode.Uri>();
+  readonly onDidChange = this.changed.event;
+  private text = '';
+
+  provideTextDocumentContent(): string {
+    return this.text;
+  }
+
+  update(text: string): void {
+    this.text = text;
+    this.changed.fire(PREVIEW_URI);
+  }
+
+  dispose(): void {
+    this.changed.dispose();
+  }
+}
+
+/** Registers the content provider and "Session Sync: Preview Next Sync" (rendered, read-only, refreshed per run). */
+export function registerPreview(deps: PreviewDeps, register: (id: string, fn: () => unknown) => vscode.Disposable):
+  vscode.Disposable[] {
+  const doc = new PreviewDocument();
+  return [
+    doc,
+    vscode.workspace.registerTextDocumentContentProvider(PREVIEW_SCHEME, doc),
+    register(PREVIEW_COMMAND, () => previewNextSyncCommand(deps, doc)),
+  ];
+}
+
+/** What the next sync would send, as a rendered Markdown preview; nothing is uploaded. */
+async function previewNextSyncCommand(d: PreviewDeps, doc: PreviewDocument): Promise<void> {
+  const store = d.shared.owned;
   if (!store) {
     void vscode.window.showInformationMessage('Session Sync: run Preview Next Sync in the window that owns the session store.');
     return;
@@ -21,13 +63,16 @@ export async function previewNextSyncCommand(shared: SharedStore, excludedGlobs:
       title: 'Session Sync: planning the next sync (nothing is sent)…', cancellable: true }, (_p, token) => {
       const abort = new AbortController();
       token.onCancellationRequested(() => abort.abort());
-      const dictionary = cachedDictionary(store, redactUrl(remoteUrl()));
+      const dictionary = cachedDictionary(store, redactUrl(d.remoteUrl()));
       return previewNextSync(store, { limit: DETAILED, signal: abort.signal, dictionary });
     });
-    const content = previewMarkdown(preview, excludedGlobs());
-    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument({ language: 'markdown', content }));
+    doc.update(previewMarkdown(preview, d.excludedGlobs()) +
+      `\n_Planned at ${new Date().toLocaleTimeString()}. Run **Session Sync: Preview Next Sync** again to refresh._\n`);
   } catch (err) {
     if ((err as Error).name === 'AbortError') return;
     void vscode.window.showErrorMessage(`Session Sync: could not preview the next sync: ${(err as Error).message}`);
+    return;
   }
+  // The built-in Markdown extension renders it; an open preview of the same document is revealed and re-rendered.
+  await vscode.commands.executeCommand('markdown.showPreview', PREVIEW_URI);
 }
