@@ -4,7 +4,8 @@
 // --install-extension installs it into a fresh extensions dir; a fresh workspace opens WITHOUT
 // extensionDevelopmentPath; an edit is recorded, "Session Sync: Sync Now" runs from the palette and the embedded
 // remote (globalStorage/.../remote.db) must hold the session. That only works when the bundle, sql-wasm.wasm
-// (the session store) and the native libSQL module (the embedded file: remote) all ship in the .vsix.
+// (the session store) and the native libSQL module (the embedded file: remote) all ship in the .vsix. Packaging must
+// print no warning, and the .vsix must hold the icon, the walkthrough's pages and the CHANGELOG.
 // Run by launch.mjs as its second phase; alone: node test/integration/packaged.mjs [--vsix FILE]
 // (SESSION_SYNC_KEEP_TMP=1 keeps the run directory for a post-mortem.)
 import { spawn } from 'node:child_process';
@@ -55,10 +56,18 @@ function run(cmd, args, { cwd, signal }) {
   });
 }
 
-/** `npm run package` in a staging copy of the tree; returns the path of the .vsix it wrote. */
+/** vsce's warnings (a missing repository, LICENSE, icon...) and its "continue?" prompt, in `npm run package` output. */
+export function packageWarnings(output) {
+  const plain = output.replace(/\x1b\[[0-9;]*m/g, '');
+  return plain.split('\n').filter((line) => /\bWARNING\b|Do you want to continue/i.test(line)).map((l) => l.trim());
+}
+
+/** `npm run package` in a staging copy of the tree; returns the path of the .vsix it wrote. It must warn of nothing. */
 export async function buildVsix(stage, signal) {
   stageTree(stage);
-  await run('npm', ['run', 'package'], { cwd: stage, signal });
+  const output = await run('npm', ['run', 'package'], { cwd: stage, signal });
+  const warnings = packageWarnings(output);
+  if (warnings.length) throw new Error(`npm run package printed warnings:\n${warnings.join('\n')}`);
   const built = fs.readdirSync(stage).filter((f) => f.endsWith('.vsix'));
   if (built.length !== 1) throw new Error(`npm run package wrote ${built.length} .vsix files: ${built.join(', ')}`);
   return path.join(stage, built[0]);
@@ -104,6 +113,23 @@ async function assertEmbeddedRemote(dirs) {
   }
 }
 
+/**
+ * What a Marketplace user gets besides the code: the icon, the walkthrough's pages (and the images they show), and
+ * the CHANGELOG (vsce stores it as changelog.md). Checked in the installed folder, which holds what the .vsix held.
+ */
+function assertShipped(installedDir) {
+  const manifest = JSON.parse(fs.readFileSync(path.join(installedDir, 'package.json'), 'utf8'));
+  const media = manifest.contributes.walkthroughs.flatMap((w) => w.steps.map((s) => s.media.markdown ?? s.media.image));
+  const images = media.flatMap((page) => [...fs.readFileSync(path.join(installedDir, page), 'utf8')
+    .matchAll(/!\[[^\]]*\]\(([^)]+)\)/g)].map((m) => path.join(path.dirname(page), m[1])));
+  const wanted = [manifest.icon, ...media, ...images];
+  const missing = wanted.filter((f) => !fs.existsSync(path.join(installedDir, f)));
+  const names = fs.readdirSync(installedDir).map((f) => f.toLowerCase());
+  if (!names.includes('changelog.md')) missing.push('CHANGELOG.md');
+  if (missing.length) throw new Error(`the .vsix lacks ${missing.join(', ')}`);
+  return wanted.length + 1;
+}
+
 /** Records how long each step took, for one summary line (where the phase's time goes). */
 function stepClock() {
   let last = Date.now();
@@ -124,6 +150,7 @@ async function exercise(vsix, dirs, log, servers) {
   clock.lap('install');
   const installed = fs.readdirSync(dirs.extensions).filter((d) => d.startsWith(`${EXTENSION_ID}-`));
   if (installed.length !== 1) throw new Error(`expected one installed ${EXTENSION_ID}, found ${installed.join(', ')}`);
+  const shipped = assertShipped(path.join(dirs.extensions, installed[0]));
   const port = await freePort();
   servers.code = startCodeServer({ node24: node24Path(), entry: codeServerPath(), port, dirs });
   await waitForHttp(`http://127.0.0.1:${port}/healthz`, servers.code, 60_000);
@@ -137,16 +164,18 @@ async function exercise(vsix, dirs, log, servers) {
   });
   clock.lap('workbench and activation');
   await editAndSave(page, 'hello.ts');
-  await statusbar(page, { text: 'pending' });
+  // Nothing synced yet on a fresh profile: the open session is being recorded.
+  await statusbar(page, { pattern: '^Recording, not synced yet$' });
   clock.lap('edit');
   // The recorder emits at most once a second and then sends the latest state; let that trailing update land
-  // first, or it would arrive after the sync and turn the status bar back to "1 pending".
+  // first, or it would arrive after the sync and add " · recording".
   await page.waitForTimeout(1500);
   await palette(page, { command: 'Session Sync: Sync Now' });
-  await statusbar(page, { text: 'Synced' });
+  await statusbar(page, { pattern: '^Synced \\d\\d:\\d\\d$' });
   const n = await assertEmbeddedRemote(dirs);
   clock.lap('sync');
-  log(`[packaged] ${installed[0]}: Sync Now sent ${n} session(s) to the embedded remote.db (${clock})`);
+  log(`[packaged] ${installed[0]}: no packaging warning, ${shipped} icon/walkthrough/changelog files shipped; ` +
+    `Sync Now sent ${n} session(s) to the embedded remote.db (${clock})`);
 }
 
 function deadline(ms, signal) {

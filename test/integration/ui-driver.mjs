@@ -127,7 +127,34 @@ async function quickInput(page, { text }) {
   return {};
 }
 
-const ACTIONS = { palette, statusbar, screenshot, webviewText, webviewFill, webviewClick, webviewQuery, quickInput };
+/** Text of the first workbench element matching `selector` (outside webviews); with `contains`, waits for it. */
+async function workbenchText(page, { selector, contains }) {
+  const all = page.locator(selector);
+  const target = contains ? all.filter({ hasText: contains }).first() : all.first();
+  await target.waitFor({ state: 'visible', timeout: ACTION_TIMEOUT_MS }).catch(() => {
+    throw new Error(`no visible "${selector}"${contains ? ` containing "${contains}"` : ''} in the workbench`);
+  });
+  return { text: await target.innerText() };
+}
+
+/** Presses one key (e.g. Escape to dismiss an input box) in the workbench. */
+async function press(page, { key }) {
+  await page.keyboard.press(key);
+  return {};
+}
+
+/** The notification toasts on screen, as JSON [{ severity: 'error'|'warning'|'info', message }]. */
+async function notifications(page) {
+  const toasts = await page.locator('.notifications-toasts .notification-toast').evaluateAll((nodes) => nodes.map((n) => {
+    const icon = n.querySelector('.notification-list-item-icon')?.className ?? '';
+    const severity = /codicon-error/.test(icon) ? 'error' : /codicon-warning/.test(icon) ? 'warning' : 'info';
+    return { severity, message: n.querySelector('.notification-list-item-message')?.textContent ?? '' };
+  }));
+  return { text: JSON.stringify(toasts) };
+}
+
+const ACTIONS = { palette, statusbar, screenshot, webviewText, webviewFill, webviewClick, webviewQuery, quickInput,
+  workbenchText, press, notifications };
 
 async function handle(page, file, ctx) {
   const id = /^request-(\d+)\.json$/.exec(path.basename(file))[1];
@@ -143,7 +170,7 @@ async function handle(page, file, ctx) {
   }
   // Typed text may be a secret (Configure Remote's token box): the log shows only its length.
   const typed = req.action === 'quickInput' && typeof req.text === 'string' ? `<${req.text.length} characters>` : undefined;
-  const arg = typed ?? req.command ?? req.text ?? req.pattern ?? req.name ?? req.contains ?? req.selector ?? '';
+  const arg = typed ?? req.command ?? req.text ?? req.pattern ?? req.name ?? req.contains ?? req.selector ?? req.key ?? '';
   ctx.log(`[ui] #${id} ${req.action} ${JSON.stringify(arg)} -> ${response.ok ? 'ok' : `error: ${response.error}`}`);
   const out = path.join(path.dirname(file), `response-${id}.json`);
   fs.writeFileSync(`${out}.tmp`, JSON.stringify(response));

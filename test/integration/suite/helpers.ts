@@ -3,7 +3,8 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { SessionSyncApi } from '../../../src/extension';
 import { SessionStore } from '../../../src/core/store/session-store';
-import { countRuns } from '../../../src/core/sync/history';
+import { listRuns, type SyncRun } from '../../../src/core/sync/history';
+import { ui } from './ui-bridge';
 
 export type { SessionSyncApi };
 
@@ -31,7 +32,9 @@ export async function editAndSave(name: string, text: string): Promise<void> {
   const doc = await vscode.workspace.openTextDocument(uri);
   const editor = await vscode.window.showTextDocument(doc);
   assert.ok(await editor.edit((e) => e.insert(new vscode.Position(0, 0), text)), 'the edit was not applied');
-  assert.ok(await doc.save(), 'the document was not saved');
+  // Right after the workbench starts, the first save of a file can be refused (save() is false, the document stays
+  // dirty) and the same save a moment later succeeds: retry, as a user pressing Ctrl+S again would.
+  await eventually('the document to be saved', async () => ((await doc.save()) || !doc.isDirty ? true : undefined), 10_000);
 }
 
 /** Polls `probe` until it returns a value other than undefined; fails with `what` after `ms`. */
@@ -50,12 +53,40 @@ export async function eventually<T>(what: string, probe: () => Promise<T | undef
   throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${(last as Error).message ?? String(last)})` : ''}`);
 }
 
-/** How many sync runs the store in `storeDir` has recorded (read from the file the owning window saved). */
-export async function syncRunCount(storeDir: string): Promise<number> {
-  const { store } = await SessionStore.open(storeDir, { readOnly: true });
+/** The newest sync run, read from the store file once the owning window has saved everything. */
+export async function newestRun(api: SessionSyncApi): Promise<SyncRun | undefined> {
+  await api.flush();
+  const { store } = await SessionStore.open(api.storeDir, { readOnly: true });
   try {
-    return countRuns(store);
+    return listRuns(store, 1)[0];
   } finally {
     await store.close();
   }
+}
+
+/**
+ * Runs "Session Sync: Sync Now" from the palette and resolves with the run it recorded. Waiting for the run, not for
+ * a status text: the text before the sync ("Synced 14:05 · recording") may already contain what comes after it.
+ */
+export async function syncNowFromPalette(api: SessionSyncApi): Promise<SyncRun> {
+  const before = (await newestRun(api))?.id ?? 0;
+  await ui.palette('Session Sync: Sync Now');
+  return eventually('Sync Now to record a new sync run', async () => {
+    const run = await newestRun(api);
+    return run && (run.id ?? 0) > before ? run : undefined;
+  });
+}
+
+/** The status bar text after a successful `run`, computed here independently of the extension's own formatting. */
+export function syncedText(run: SyncRun, recording = false): string {
+  const at = new Date(run.endedAt ?? run.startedAt);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `Synced ${pad(at.getHours())}:${pad(at.getMinutes())}${recording ? ' · recording' : ''}`;
+}
+
+/** The recorder hands over at most one snapshot a second: let that trailing update land before a sync. */
+export async function settleRecorder(api: SessionSyncApi): Promise<void> {
+  await api.flush();
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  await api.flush();
 }

@@ -5,6 +5,8 @@
 import Mocha from 'mocha';
 
 const TEST_FILES: Record<string, () => Promise<unknown>> = {
+  // First: it needs the fresh profile, before anything was synced.
+  'first-hour.test.ts': () => import('./first-hour.test.js'),
   'smoke.test.ts': () => import('./smoke.test.js'),
   'recording.test.ts': () => import('./recording.test.js'),
   'webview.test.ts': () => import('./webview.test.js'),

@@ -13,7 +13,16 @@ export type UiRequest =
   | { action: 'webviewFill'; selector: string; value: string }
   | { action: 'webviewClick'; selector: string }
   | { action: 'webviewQuery'; selector: string }
-  | { action: 'quickInput'; text: string };
+  | { action: 'quickInput'; text: string }
+  | { action: 'workbenchText'; selector: string; contains?: string }
+  | { action: 'press'; key: string }
+  | { action: 'notifications' };
+
+/** A notification toast on screen, as `ui.notifications` reads it. */
+export interface Toast {
+  severity: 'error' | 'warning' | 'info';
+  message: string;
+}
 
 /** What `ui.webviewQuery` finds: how many elements match, and the text and form value of the first. */
 export interface WebviewMatch {
@@ -94,6 +103,11 @@ export const ui = {
     return (await request(req)).text ?? '';
   },
 
+  /** Waits (up to 20 s) for a status bar item whose whole text is exactly `text` (icons left out); returns it. */
+  async statusBarExact(text: string): Promise<string> {
+    return this.statusBarText(new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`));
+  },
+
   /** Saves a PNG of the page; under SESSION_SYNC_SCREENSHOTS=1 it lands in docs/images/NAME.png. */
   async screenshot(name: string): Promise<string> {
     return (await request({ action: 'screenshot', name })).text ?? '';
@@ -117,6 +131,21 @@ export const ui = {
   /** Looks up `selector` in the visible webview once; no waiting beyond the webview itself. */
   async webviewQuery(selector: string): Promise<WebviewMatch> {
     return JSON.parse((await request({ action: 'webviewQuery', selector })).text ?? '{}') as WebviewMatch;
+  },
+
+  /** Text of a workbench element (outside webviews), e.g. the walkthrough page; with `contains`, waits for it. */
+  async workbenchText(selector: string, contains?: string): Promise<string> {
+    return (await request({ action: 'workbenchText', selector, contains })).text ?? '';
+  },
+
+  /** Presses one key in the workbench, e.g. 'Escape'. */
+  async press(key: string): Promise<void> {
+    await request({ action: 'press', key });
+  },
+
+  /** The notification toasts on screen now. */
+  async notifications(): Promise<Toast[]> {
+    return JSON.parse((await request({ action: 'notifications' })).text ?? '[]') as Toast[];
   },
 
   /** Types into the open input box or quick pick and presses Enter. */

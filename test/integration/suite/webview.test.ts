@@ -4,26 +4,13 @@
 // README's screenshots (docs/images/statusbar.png, docs/images/history-webview.png).
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { SessionStore } from '../../../src/core/store/session-store';
-import { listRuns, SyncRun } from '../../../src/core/sync/history';
 import { formatBytes, savingPercent } from '../../../src/core/format';
 import { ui } from './ui-bridge';
-import { editAndSave, eventually, sessionSyncApi } from './helpers';
+import { PREVIEW_SCHEME } from '../../../src/preview-command';
+import { editAndSave, eventually, sessionSyncApi, syncNowFromPalette } from './helpers';
 
 const XSS_NOTE = '<img src=x onerror="document.body.dataset.pwned=1"> fixed the login bug';
 const RUN_ROWS = '#runs-body tr[class^="result-"]';
-
-/** The newest sync run, read from the store file the owning window saved after the run. */
-async function newestRun(storeDir: string): Promise<SyncRun> {
-  const { store } = await SessionStore.open(storeDir, { readOnly: true });
-  try {
-    const run = listRuns(store, 1)[0];
-    assert.ok(run, 'no sync run recorded');
-    return run;
-  } finally {
-    await store.close();
-  }
-}
 
 const archiveDays = () => vscode.workspace.getConfiguration('sessionSync').get<number>('archive.olderThanDays');
 
@@ -46,9 +33,7 @@ suite('history webview', () => {
     await openHistory();
     const before = (await ui.webviewQuery(RUN_ROWS)).count;
 
-    await ui.palette('Session Sync: Sync Now');
-    await ui.statusBarText('Synced');
-    const run = await newestRun(sessionSync.storeDir);
+    const run = await syncNowFromPalette(sessionSync);
     assert.ok(run.sent >= 1, `the sync sent the edited session (sent ${run.sent})`);
 
     const row = await eventually('a new row in the history table', async () => {
@@ -99,10 +84,9 @@ suite('history webview', () => {
     if (!ui.available) this.skip();
     await sessionSyncApi();
     await ui.palette('Session Sync: Preview Next Sync');
-    const doc = await eventually('the preview document', async () => {
-      const d = vscode.window.activeTextEditor?.document;
-      return d?.languageId === 'markdown' && d.isUntitled ? d : undefined;
-    });
+    await ui.webviewText('Nothing was uploaded');
+    const doc = await eventually('the preview document', async () =>
+      vscode.workspace.textDocuments.find((d) => d.uri.scheme === PREVIEW_SCHEME));
     const text = doc.getText();
     assert.match(text, /Nothing was uploaded/);
     assert.ok(text.includes(`\` ${vscode.workspace.name} \``), `the workspace is listed: ${text}`);
