@@ -137,6 +137,16 @@ async function workbenchText(page, { selector, contains }) {
   return { text: await target.innerText() };
 }
 
+/** Clicks the first visible workbench element matching `selector` whose text contains `text`. */
+async function workbenchClick(page, { selector, text }) {
+  const target = page.locator(selector).filter({ hasText: text }).first();
+  await target.waitFor({ state: 'visible', timeout: ACTION_TIMEOUT_MS }).catch(() => {
+    throw new Error(`no visible "${selector}" with text "${text}" to click in the workbench`);
+  });
+  await target.click();
+  return {};
+}
+
 /** Presses one key (e.g. Escape to dismiss an input box) in the workbench. */
 async function press(page, { key }) {
   await page.keyboard.press(key);
@@ -154,7 +164,7 @@ async function notifications(page) {
 }
 
 const ACTIONS = { palette, statusbar, screenshot, webviewText, webviewFill, webviewClick, webviewQuery, quickInput,
-  workbenchText, press, notifications };
+  workbenchText, workbenchClick, press, notifications };
 
 async function handle(page, file, ctx) {
   const id = /^request-(\d+)\.json$/.exec(path.basename(file))[1];

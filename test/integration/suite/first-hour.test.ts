@@ -1,7 +1,7 @@
 // A new user's first hour, in a real VS Code on a fresh profile (first in TEST_FILES: nothing synced yet):
 // Preview Next Sync renders a read-only page with no error and no dirty or untitled editor, and refreshes; Sync Now
 // then shows "Synced HH:MM", and the open session's next change reads "recording", not "1 pending"; the walkthrough
-// is listed and each of its steps runs the command it describes.
+// is listed, and each step's button, clicked on the walkthrough page, runs the command it describes.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { PREVIEW_SCHEME } from '../../../src/preview-command';
@@ -11,6 +11,7 @@ import {
 } from './helpers';
 
 const WALKTHROUGH_TITLE = 'Get started with Session Sync';
+const WALKTHROUGH_ID = 'sessionSync.gettingStarted';
 
 interface Step {
   id: string;
@@ -29,12 +30,20 @@ function walkthroughSteps(): Step[] {
   return mine.steps;
 }
 
-/** The step's button, `[Label](command:id?args)`: the command and its arguments, as the button runs them. */
-function stepCommand(step: Step): { id: string; args: unknown[] } {
-  const m = /\]\(command:([\w.]+)(?:\?([^)]*))?\)/.exec(step.description);
+/** The step's button, `[Label](command:id?args)`: its label and the command it runs. */
+function stepButton(step: Step): { label: string; command: string } {
+  const m = /\[([^\]]+)\]\(command:([\w.]+)(?:\?[^)]*)?\)/.exec(step.description);
   assert.ok(m, `step "${step.id}" has a command button`);
-  const args = m[2] ? JSON.parse(decodeURIComponent(m[2])) as unknown : [];
-  return { id: m[1], args: Array.isArray(args) ? args : [args] };
+  return { label: m[1], command: m[2] };
+}
+
+const STEP = '.gettingStartedContainer button.getting-started-step';
+
+/** Shows the walkthrough, expands `step` and clicks its button, as a user would. */
+async function clickStepButton(step: Step): Promise<void> {
+  await vscode.commands.executeCommand('workbench.action.openWalkthrough', `${EXTENSION_ID}#${WALKTHROUGH_ID}`, false);
+  await ui.workbenchClick(STEP, step.title);
+  await ui.workbenchClick(`${STEP}[aria-expanded="true"] .monaco-button`, stepButton(step).label);
 }
 
 const allTabs = () => vscode.window.tabGroups.all.flatMap((g) => g.tabs);
@@ -139,35 +148,36 @@ suite('first hour', () => {
     for (const step of steps) assert.ok(page.includes(step.title), `the page lists step "${step.title}"`);
     await ui.screenshot('walkthrough');
 
-    const byId = new Map(steps.map((s) => [s.id, stepCommand(s)]));
-    const run = (id: string) => {
-      const c = byId.get(id)!;
-      return vscode.commands.executeCommand(c.id, ...c.args);
-    };
+    const step = new Map(steps.map((s) => [s.id, s]));
+    assert.deepEqual(steps.map((s) => stepButton(s).command), ['workbench.action.openSettings', 'sessionSync.syncNow',
+      'sessionSync.configureRemote', 'sessionSync.previewNextSync', 'sessionSync.showHistory']);
 
-    await run('recorded');
+    await clickStepButton(step.get('recorded')!);
     await eventually('the Settings editor', async () =>
       (vscode.window.tabGroups.activeTabGroup.activeTab?.label === 'Settings' ? true : undefined));
     await ui.workbenchText('.settings-editor', 'File Paths');
+    await ui.workbenchText('.settings-editor', 'Excluded Workspaces');
 
     const before = (await newestRun(api))?.id ?? 0;
-    await run('local');
-    const synced = await newestRun(api);
-    assert.ok(synced && (synced.id ?? 0) > before && synced.result === 'ok', 'the "Sync Now" step synced');
+    await clickStepButton(step.get('local')!);
+    const synced = await eventually('the "Sync Now" step to sync', async () => {
+      const run = await newestRun(api);
+      return run && (run.id ?? 0) > before ? run : undefined;
+    });
+    assert.equal(synced.result, 'ok');
 
-    // Configure Remote waits for a URL: the box opens, and Escape leaves the remote as it was.
+    // Configure Remote asks for a URL: the box opens, and Escape leaves the remote as it was.
     const remoteBefore = api.remoteUrl();
-    const configuring = run('turso');
+    await clickStepButton(step.get('turso')!);
     await ui.workbenchText('.quick-input-widget', 'Configure Remote (1/2)');
     await ui.press('Escape');
-    await configuring;
     assert.equal(api.remoteUrl(), remoteBefore, 'dismissing Configure Remote changes nothing');
 
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-    await run('preview');
+    await clickStepButton(step.get('preview')!);
     await eventually('the preview page', async () => markdownPreviewTab());
 
-    await run('history');
+    await clickStepButton(step.get('history')!);
     await ui.webviewText('Sync runs');
     await noErrorToasts('the walkthrough steps');
     assertNoDirtyOrUntitledEditor();

@@ -15,6 +15,7 @@ export type UiRequest =
   | { action: 'webviewQuery'; selector: string }
   | { action: 'quickInput'; text: string }
   | { action: 'workbenchText'; selector: string; contains?: string }
+  | { action: 'workbenchClick'; selector: string; text: string }
   | { action: 'press'; key: string }
   | { action: 'notifications' };
 
@@ -136,6 +137,11 @@ export const ui = {
   /** Text of a workbench element (outside webviews), e.g. the walkthrough page; with `contains`, waits for it. */
   async workbenchText(selector: string, contains?: string): Promise<string> {
     return (await request({ action: 'workbenchText', selector, contains })).text ?? '';
+  },
+
+  /** Clicks a visible workbench element (outside webviews) matching `selector` whose text contains `text`. */
+  async workbenchClick(selector: string, text: string): Promise<void> {
+    await request({ action: 'workbenchClick', selector, text });
   },
 
   /** Presses one key in the workbench, e.g. 'Escape'. */
