@@ -74,5 +74,11 @@ async function previewNextSyncCommand(d: PreviewDeps, doc: PreviewDocument): Pro
     return;
   }
   // The built-in Markdown extension renders it; an open preview of the same document is revealed and re-rendered.
-  await vscode.commands.executeCommand('markdown.showPreview', PREVIEW_URI);
+  // Running its command activates it (getCommands would not list it before then). Without that extension (a user
+  // can disable it) the command is unknown, and the same read-only document opens as text.
+  try {
+    await vscode.commands.executeCommand('markdown.showPreview', PREVIEW_URI);
+  } catch {
+    await vscode.window.showTextDocument(PREVIEW_URI, { preview: true });
+  }
 }
