@@ -25,22 +25,32 @@ export interface SyncState {
   error?: string;
 }
 
-/** Above this many pending sessions the open one is not looked up: it is one of a real backlog anyway. */
-export const OPEN_SESSION_LOOKUP_LIMIT = 100;
-
 /**
- * Splits the store's pending sessions into a backlog and the open session being recorded. The open session is
- * looked up only when that can change the answer: the last sync succeeded (or none has run) and the backlog is small.
+ * Splits the store's pending sessions into a backlog and the open session being recorded. Only after a successful
+ * sync (or before any): after a failed or cancelled one the open session's changes are part of the backlog.
  */
-export function splitPending(store: Pick<SessionStore, 'pendingCount' | 'pending'>, openId: string | undefined,
+export function splitPending(store: Pick<SessionStore, 'pendingCount' | 'get' | 'scalar'>, openId: string | undefined,
   lastResult: SyncRun['result'] | undefined): { pending: number; recording: boolean } {
   const total = store.pendingCount(REMOTE_TABLE);
   const trusted = lastResult === undefined || lastResult === 'ok';
-  if (total === 0 || openId === undefined || !trusted || total > OPEN_SESSION_LOOKUP_LIMIT ||
-    !store.pending(REMOTE_TABLE).some((r) => r.id === openId)) {
+  if (total === 0 || openId === undefined || !trusted || !changedSinceSynced(store, openId)) {
     return { pending: total, recording: false };
   }
   return { pending: total - 1, recording: true };
+}
+
+/**
+ * Whether the session changed after the remote last received it. Asked on every recorded change, so it reads the
+ * session's time (held in memory while it is being recorded) and its `sync_status` row, and never makes the store
+ * serialize or hash the session. A change made while a sync was running, before that sync marked the session, reads
+ * as not changed: the session is then counted in the backlog, never hidden from it.
+ */
+function changedSinceSynced(store: Pick<SessionStore, 'get' | 'scalar'>, id: string): boolean {
+  const session = store.get(id);
+  if (!session) return false; // not handed to the store yet, so not in its pending count either
+  const syncedAt = store.scalar('SELECT synced_at FROM sync_status WHERE record_id = ? AND table_name = ?',
+    [id, REMOTE_TABLE]);
+  return syncedAt === undefined || syncedAt === null || session.updatedAt > Number(syncedAt);
 }
 
 /** "14:05" for a time today, "2026-11-28" for an older one (local time). */

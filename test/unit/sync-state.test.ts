@@ -25,10 +25,10 @@ async function syncedStore(count: number): Promise<{ store: SessionStore; ids: s
   return { store, ids: sessions.map((s) => s.id) };
 }
 
-/** The open session changes after the sync: a new note changes its content hash. */
-function touch(store: SessionStore, id: string): void {
+/** The recorder's path: the open session gains a note at `at`, after the sync marked it. */
+function touch(store: SessionStore, id: string, at = NOW + 60_000): void {
   const s = store.get(id)!;
-  store.upsert({ ...s, notes: [...s.notes, { at: s.endedAt, text: 'one more change' }] });
+  assert.ok(store.record({ ...s, notes: [...s.notes, { at, text: 'one more change' }], updatedAt: at }));
 }
 
 const text = (s: Partial<SyncState>) => statusText({ kind: 'idle', pending: 0, recording: false, ...s }, NOW).text;
@@ -67,6 +67,20 @@ test('a closed session with unsynced changes is a backlog; the open one is count
   assert.equal(text({ ...split, kind: 'paused', lastRun: okRun }), '$(debug-pause) Sync paused (2 pending)',
     'nothing leaves while paused: the open session waits like the others');
   assert.deepEqual(splitPending(store, undefined, 'ok'), { pending: 2, recording: false }, 'no open session');
+});
+
+test('a change recorded while a sync ran, before it marked the session, counts as pending, never as hidden', async () => {
+  const { store, ids } = await syncedStore(2);
+  touch(store, ids[1], NOW - 1); // older than the mark at NOW, yet not what the sync sent
+  assert.equal(store.pendingCount(REMOTE_TABLE), 1);
+  assert.deepEqual(splitPending(store, ids[1], 'ok'), { pending: 1, recording: false });
+});
+
+test('asking on every recorded change does not write the open session into the database', async () => {
+  const { store, ids } = await syncedStore(2);
+  touch(store, ids[1]);
+  splitPending(store, ids[1], 'ok');
+  assert.ok(store.recording.has(ids[1]), 'the open session stays in memory, where the store keeps it while recorded');
 });
 
 test('a first-hour user: nothing recorded, then recording before the first sync, then synced', () => {
