@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import { postToInbox } from '../../../src/core/store/inbox';
 import { generateSessions } from '../../../src/core/generator';
 import { ui } from './ui-bridge';
-import { sessionSyncApi } from './helpers';
+import { sessionSyncApi, syncNowFromPalette } from './helpers';
 
 const DAY = 86_400_000;
 
@@ -26,8 +26,9 @@ suite('archive', () => {
     for (const s of old) await postToInbox(sessionSync.storeDir, s);
     await sessionSync.flush();
 
-    await ui.palette('Session Sync: Sync Now');
-    await ui.statusBarText('Synced');
+    // Wait for the run itself: the status bar may already read "Synced HH:MM" from an earlier sync.
+    const run = await syncNowFromPalette(sessionSync);
+    assert.ok(run.result === 'ok' && run.sent >= old.length, `the sync sent the ${old.length} old sessions (sent ${run.sent})`);
     const commands = await vscode.commands.getCommands(true);
     assert.ok(commands.includes('sessionSync.archiveOldSessions') && commands.includes('sessionSync.restoreArchivedSessions'));
 

@@ -13,14 +13,14 @@ import { startSqld, type SqldServer } from '../../../src/core/bench/sqld-process
 import { postToInbox } from '../../../src/core/store/inbox';
 import { generateSessions } from '../../../src/core/generator';
 import { ui } from './ui-bridge';
-import { eventually, sessionSyncApi } from './helpers';
+import { eventually, sessionSyncApi, syncNowFromPalette } from './helpers';
 
 // A session handed in through the store's inbox, as another window would: it must reach the new server.
 const [MINE] = generateSessions({ count: 1, days: 1, seed: 'configure-remote-it', idPrefix: 'configure-remote-it' });
 
 /**
  * Writing a setting opens settings.json as a document, which the recorder notes in the open session; it emits
- * at most once a second, so wait out that trailing update before a sync, or it lands after it ("1 pending").
+ * at most once a second, so wait out that trailing update before a sync, or it lands after it ("· recording").
  */
 const settleRecorder = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 1500));
 
@@ -95,8 +95,7 @@ suite('configure remote', () => {
     const missing = [...before].filter((id) => !onServer.has(id));
     assert.deepEqual(missing, [], 'every session synced before also went to the newly configured server');
     await settleRecorder();
-    await ui.palette('Session Sync: Sync Now');
-    await ui.statusBarText('Synced');
+    await syncNowFromPalette(sessionSync); // waits for the run: the status bar may read "Synced HH:MM" before it
     assert.equal(sessionSync.remoteUrl(), httpUrl, 'the extension now syncs to the configured server');
 
     const setting = vscode.workspace.getConfiguration('sessionSync').inspect<string>('remote.url');
@@ -116,8 +115,7 @@ suite('configure remote', () => {
     const embedded = sessionSync.remoteUrl();
     assert.match(embedded, /^file:/);
     await settleRecorder();
-    await ui.palette('Session Sync: Sync Now');
-    await ui.statusBarText('Synced');
+    await syncNowFromPalette(sessionSync); // waits for the run: the status bar may read "Synced HH:MM" before it
     const ids = await remoteIds(embedded);
     assert.ok(ids.has(MINE.id), 'the session added for the server test is in the embedded database');
   });
