@@ -60,7 +60,9 @@ export async function syncOptimized(ctx: SyncContext, totals: SyncTotals): Promi
   const todo = cp.batches.filter((b) => !b.completed);
   totals.batchesPlanned = todo.length;
   // Workers pay off from a couple of batches on; a few records are encoded here.
-  ctx.pool = todo.length > 1 ? acquireSharedPool() : undefined;
+  // So does one long session: encoding a timeline of thousands of events here would stall the editor (tens of ms).
+  const heavy = todo.length > 1 || pending.some((p) => (p.size ?? 0) > INLINE_MAX_STORED_BYTES);
+  ctx.pool = heavy ? acquireSharedPool() : undefined;
   const usesPool = ctx.pool !== undefined;
   try {
     const retryFull = await uploadAll(ctx, writer, todo, byId, totals);
@@ -89,6 +91,9 @@ function newCheckpoint(remote: string): CheckpointWriter['checkpoint'] {
   return { format: 'session-sync-checkpoint', version: 1, runId: randomUUID(), remote, strategy: 'optimized',
     createdAt: Date.now(), batches: [] };
 }
+
+/** A record stored larger than this (compressed; a session of a few thousand events) is encoded in a worker. */
+const INLINE_MAX_STORED_BYTES = 16 * 1024;
 
 /** Up to `size` records a batch, and fewer when their stored size passes `maxBytes`. */
 export function makeBatches(records: PendingRecord[], size: number, maxBytes: number): CheckpointBatch[] {
