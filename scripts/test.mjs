@@ -78,11 +78,15 @@ totals.failed += count(unit.out, /^# fail (\d+)/gm);
 totals.skipped += count(unit.out, /^# skipped (\d+)/gm) + count(unit.out, /^# todo (\d+)/gm);
 if (!process.env.SESSION_SYNC_SKIP_INTEGRATION && chromiumPresent() && tools(['node24', 'code-server'])) {
   const integration = await run('integration tests (real VS Code)', process.execPath, ['test/integration/launch.mjs']);
-  const m = /^integration: (\d+) passed, (\d+) failed(?:, (\d+) skipped)?/m.exec(integration.out);
+  const m = /^integration: (\d+) passed, (\d+) failed, (\d+) skipped$/m.exec(integration.out);
   if (m) {
     totals.passed += Number(m[1]);
     totals.failed += Number(m[2]);
-    totals.skipped += Number(m[3] ?? 0);
+    totals.skipped += Number(m[3]);
+  } else {
+    // No closing line (the launcher crashed): count the suite as one failure rather than as nothing.
+    console.log('[it] the launcher printed no `integration: N passed, N failed, N skipped` line');
+    totals.failed += 1;
   }
 } else if (process.env.SESSION_SYNC_SKIP_INTEGRATION) {
   console.log('\n[it] SESSION_SYNC_SKIP_INTEGRATION is set: the editor suite is skipped.');

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // The same extension-host suite through @vscode/test-electron, for machines that can download VS Code (this
-// project's CI cannot: it uses test/integration/launch.mjs with code-server). Without the Playwright bridge the
-// suite's UI tests skip themselves; the API, recording and sync tests run. Run: npm run test:electron
+// project's CI cannot: it uses test/integration/launch.mjs with code-server). Without the Playwright bridge every
+// test that needs the palette, the status bar, a notification or a webview skips itself, and that is nearly all of
+// them: what runs is the activation and the API, and that the commands are registered. The closing RESULT line
+// counts the skipped ones. Run: npm run test:electron
 import { runTests } from '@vscode/test-electron';
 import * as fs from 'node:fs';
 import * as os from 'node:os';

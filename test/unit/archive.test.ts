@@ -15,6 +15,7 @@ import { runSync } from '../../src/core/sync/engine';
 import { verifyPassed, verifyRemote } from '../../src/core/sync/verify';
 import { generateSessions } from '../../src/core/generator';
 import type { Session } from '../../src/core/model';
+import { Rng } from '../../src/core/rng';
 import { exportText } from '../support/helpers';
 import {
   archiveSessions, archivedCountIn, DAY_MS, deleteArchivedFromRemote, openArchiveFor, planArchive, restoreSessions,
@@ -253,13 +254,15 @@ describe('crash safety', () => {
     archive.close();
     await store.close();
     const killedIn = { archive: 0, restore: 0, midMove: 0 };
+    // Seeded, so a failing run's kill moments are the same on a rerun (the children's own timing still varies).
+    const rng = Rng.from('archive-kill-loop');
     for (let i = 0; i < 12; i++) {
       const phase = i % 2 === 0 ? 'archive' : 'restore';
       const child = runScript(dir, LOOP_SCRIPT, [dir, String(NOW)]);
       const w = watch(child);
       // Cycle 1, not 0: cycle 0 may have little to do after the previous kill, and end before the kill lands.
       await w.waitFor(new RegExp(`^phase ${phase} 1$`));
-      await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 300)));
+      await new Promise((r) => setTimeout(r, rng.int(0, 299)));
       const gone = new Promise((r) => child.once('exit', (_c, sig) => r(sig)));
       child.kill('SIGKILL');
       assert.equal(await gone, 'SIGKILL', 'the child was still working when killed');

@@ -173,7 +173,9 @@ describe('one sync at a time per store', () => {
       assert.equal(r.code, 1);
       assert.equal(r.stderr.split('\n').filter(Boolean).length, 1, r.stderr);
       assert.match(r.stderr, /is in use by another process/);
-      assert.ok(waited >= 9_500 && waited < 20_000, `waited ${waited} ms`);
+      // At least the 10 s it promises; that it gives up at all is the exit code above (no upper bound: a shared
+      // machine may be slow to start the process).
+      assert.ok(waited >= 9_500, `waited ${waited} ms`);
       assert.equal(json('status', '--store', store).pending, 20);
       // The CLI opens (so creates) the embedded remote file before it takes the lock; no table may be in it.
       const remoteFile = path.join(store, 'remote.db');

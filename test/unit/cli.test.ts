@@ -194,12 +194,18 @@ describe('session-sync CLI after a crash or beside a live owner', () => {
   test('read-only commands leave alone the temp file of a store save still in progress', () => {
     const store = tempDir();
     json('seed', '--store', store, '--count', '2');
+    json('sync', '--store', store);
     // Named as writeFileAtomic names it, with the pid of a process that is alive (this one).
     const tmp = path.join(store, `.sessions.sqlite.${process.pid}.0badcafe.tmp`);
     fs.writeFileSync(tmp, 'a save in progress');
-    for (const args of [['status'], ['export'], ['verify']]) {
-      cli(...args, '--store', store);
-      assert.ok(fs.existsSync(tmp), `${args[0]} removed a live writer's temp file`);
+    // Each command must also do its job beside the temp file: exit 0 with its usual output.
+    const expected: [string[], RegExp][] = [[['status', '--json'], /"sessions":2,"pending":0\b/],
+      [['export'], /^(\{.*\}\n){2}$/], [['verify', '--json'], /"local":2,"remote":2,"archived":0,"missing":0\b/]];
+    for (const [[command, ...flags], output] of expected) {
+      const r = cli(command, '--store', store, ...flags);
+      assert.equal(r.code, 0, `${command} exited ${r.code}: ${r.stderr}`);
+      assert.match(r.stdout, output, `${command} printed: ${r.stdout.slice(0, 300)}`);
+      assert.ok(fs.existsSync(tmp), `${command} removed a live writer's temp file`);
     }
   });
 });
