@@ -58,6 +58,22 @@ export async function statusbar(page, { text, pattern, flags }) {
   return { text: await handle.jsonValue() };
 }
 
+/** Hovers the status bar item whose accessible label starts with `label` and returns its tooltip's text. */
+export async function statusbarTooltip(page, { label }) {
+  const selector = `.statusbar-item[aria-label^="${label}"], .statusbar-item [aria-label^="${label}"]`;
+  const item = page.locator(selector).first();
+  await item.waitFor({ state: 'visible', timeout: ACTION_TIMEOUT_MS });
+  await page.mouse.move(1, 450); // a hover shown earlier must close first, so the one read is this item's
+  await item.hover();
+  const hover = page.locator('.workbench-hover, .monaco-hover').filter({ hasText: /\S/ }).last();
+  await hover.waitFor({ state: 'visible', timeout: ACTION_TIMEOUT_MS }).catch(() => {
+    throw new Error(`no tooltip appeared over the status bar item "${label}"`);
+  });
+  const text = await hover.innerText();
+  await page.mouse.move(1, 450);
+  return { text };
+}
+
 async function screenshot(page, { name }, ctx) {
   if (!/^[\w.-]+$/.test(name ?? '')) throw new Error(`invalid screenshot name "${name}"`);
   const file = path.join(ctx.screenshotDir, `${name}.png`);
@@ -117,13 +133,15 @@ async function quickInput(page, { text }) {
   const title = await page.locator('.quick-input-widget .quick-input-title').textContent().catch(() => null);
   await page.keyboard.press('Enter');
   // Done when the box closed, or when the command already opened its next box in the same widget (Configure
-  // Remote asks for the token right after the URL): the closed state may last only a few milliseconds.
-  await page.waitForFunction(({ title }) => {
+  // Remote asks for the token right after the URL): the closed state may last only a few milliseconds. The next box
+  // may keep the title (Restore's pick, then its date boxes), but it starts without the text typed here.
+  await page.waitForFunction(({ title, text }) => {
     const widget = document.querySelector('.quick-input-widget');
     const shown = widget instanceof HTMLElement && widget.style.display !== 'none' && widget.offsetParent !== null;
     const current = document.querySelector('.quick-input-widget .quick-input-title')?.textContent ?? null;
-    return !shown || current !== title;
-  }, { title }, { timeout: ACTION_TIMEOUT_MS, polling: 50 });
+    const field = document.querySelector('.quick-input-widget input');
+    return !shown || current !== title || !(field instanceof HTMLInputElement) || field.value !== text;
+  }, { title, text }, { timeout: ACTION_TIMEOUT_MS, polling: 50 });
   return {};
 }
 
@@ -153,9 +171,14 @@ async function press(page, { key }) {
   return {};
 }
 
-/** The notification toasts on screen, as JSON [{ severity: 'error'|'warning'|'info', message }]. */
+/**
+ * The notifications in the notification center, as JSON [{ severity: 'error'|'warning'|'info', message }]. Not the
+ * toasts: with the smoke-test driver the launcher enables, the workbench never shows toasts, and every notification
+ * goes only to the center (the host opens it first: ui.notifications).
+ */
 async function notifications(page) {
-  const toasts = await page.locator('.notifications-toasts .notification-toast').evaluateAll((nodes) => nodes.map((n) => {
+  await page.locator('.notifications-center.visible').waitFor({ state: 'visible', timeout: ACTION_TIMEOUT_MS });
+  const toasts = await page.locator('.notifications-center .notification-list-item').evaluateAll((nodes) => nodes.map((n) => {
     const icon = n.querySelector('.notification-list-item-icon')?.className ?? '';
     const severity = /codicon-error/.test(icon) ? 'error' : /codicon-warning/.test(icon) ? 'warning' : 'info';
     return { severity, message: n.querySelector('.notification-list-item-message')?.textContent ?? '' };
@@ -164,7 +187,7 @@ async function notifications(page) {
 }
 
 const ACTIONS = { palette, statusbar, screenshot, webviewText, webviewFill, webviewClick, webviewQuery, quickInput,
-  workbenchText, workbenchClick, press, notifications };
+  workbenchText, workbenchClick, press, notifications, statusbarTooltip };
 
 async function handle(page, file, ctx) {
   const id = /^request-(\d+)\.json$/.exec(path.basename(file))[1];
@@ -180,7 +203,7 @@ async function handle(page, file, ctx) {
   }
   // Typed text may be a secret (Configure Remote's token box): the log shows only its length.
   const typed = req.action === 'quickInput' && typeof req.text === 'string' ? `<${req.text.length} characters>` : undefined;
-  const arg = typed ?? req.command ?? req.text ?? req.pattern ?? req.name ?? req.contains ?? req.selector ?? req.key ?? '';
+  const arg = typed ?? req.command ?? req.text ?? req.pattern ?? req.name ?? req.contains ?? req.selector ?? req.key ?? req.label ?? '';
   ctx.log(`[ui] #${id} ${req.action} ${JSON.stringify(arg)} -> ${response.ok ? 'ok' : `error: ${response.error}`}`);
   const out = path.join(path.dirname(file), `response-${id}.json`);
   fs.writeFileSync(`${out}.tmp`, JSON.stringify(response));

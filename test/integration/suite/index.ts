@@ -14,6 +14,10 @@ const TEST_FILES: Record<string, () => Promise<unknown>> = {
   'archive.test.ts': () => import('./archive.test.js'),
   // After archive: it points the extension at a server of its own, then back at the embedded default.
   'configure-remote.test.ts': () => import('./configure-remote.test.js'),
+  // On the embedded default, after the archive tests (its own sessions are recent); restores every setting it sets.
+  'settings-applied.test.ts': () => import('./settings-applied.test.js'),
+  // A server of its own that it stops, restarts and re-keys; back at the embedded default when done.
+  'status-states.test.ts': () => import('./status-states.test.js'),
 };
 
 // Reports through console.log only: the extension host forwards console output to the launcher

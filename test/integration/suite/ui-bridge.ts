@@ -4,6 +4,7 @@
 // SESSION_SYNC_UI_BRIDGE, and the launcher performs the action and answers with `response-N.json`.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as vscode from 'vscode';
 
 export type UiRequest =
   | { action: 'palette'; command: string }
@@ -17,7 +18,8 @@ export type UiRequest =
   | { action: 'workbenchText'; selector: string; contains?: string }
   | { action: 'workbenchClick'; selector: string; text: string }
   | { action: 'press'; key: string }
-  | { action: 'notifications' };
+  | { action: 'notifications' }
+  | { action: 'statusbarTooltip'; label: string };
 
 /** A notification toast on screen, as `ui.notifications` reads it. */
 export interface Toast {
@@ -109,6 +111,11 @@ export const ui = {
     return this.statusBarText(new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`));
   },
 
+  /** Hovers the status bar item whose accessible label starts with `label`; returns the tooltip's text. */
+  async statusBarTooltip(label: string): Promise<string> {
+    return (await request({ action: 'statusbarTooltip', label })).text ?? '';
+  },
+
   /** Saves a PNG of the page; under SESSION_SYNC_SCREENSHOTS=1 it lands in docs/images/NAME.png. */
   async screenshot(name: string): Promise<string> {
     return (await request({ action: 'screenshot', name })).text ?? '';
@@ -149,9 +156,14 @@ export const ui = {
     await request({ action: 'press', key });
   },
 
-  /** The notification toasts on screen now. */
+  /** The notifications shown so far and not closed, read from the notification center (opened, then closed). */
   async notifications(): Promise<Toast[]> {
-    return JSON.parse((await request({ action: 'notifications' })).text ?? '[]') as Toast[];
+    await vscode.commands.executeCommand('notifications.showList');
+    try {
+      return JSON.parse((await request({ action: 'notifications' })).text ?? '[]') as Toast[];
+    } finally {
+      await vscode.commands.executeCommand('notifications.hideList');
+    }
   },
 
   /** Types into the open input box or quick pick and presses Enter. */

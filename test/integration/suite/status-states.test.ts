@@ -1,0 +1,136 @@
+// The status bar's states, its tooltip and the notifications that go with them, in a real VS Code against a real
+// libSQL server (sqld with JWT auth) that the test stops, restarts and re-keys. Every text is asserted whole,
+// as src/status-bar.ts writes it (the accessible label is "Session Sync: " + the text, so the text alone is exact).
+// Configure Remote is run with a URL and then a token that fail their connection test: the remote in use, and
+// its token, stay what they were. Runs after configure-remote.test.ts and goes back to the embedded default.
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { startSqld, type SqldServer } from '../../../src/core/bench/sqld-process';
+import { formatBytes, savingPercent } from '../../../src/core/format';
+import { ui } from './ui-bridge';
+import { editAndSave, eventually, sessionSyncApi } from './helpers';
+import { clearToasts, latestRun, settle, syncFromPalette, toast } from './observe';
+
+const remoteSetting = () => vscode.workspace.getConfiguration('sessionSync').inspect<string>('remote.url')?.globalValue;
+const NOT_CHANGED = 'The remote was not changed.';
+/** Text with every run of white space as one space (a locale's time may hold a narrow no-break space). */
+const oneLine = (text: string) => text.replace(/\s+/g, ' ');
+/** A URL as the extension writes it in messages (normalised: "http://host:port/"). */
+const shown = (url: string) => new URL(url).href;
+const refused = (url: string) => `The database at ${shown(url)} refused the token. Run "Session Sync: Configure Remote" ` +
+  '(or set SESSION_SYNC_TOKEN) with a valid token.';
+
+async function configureRemote(url: string, token: string): Promise<void> {
+  await ui.palette('Session Sync: Configure Remote');
+  await ui.quickInput(url);
+  await ui.quickInput(token);
+}
+
+/** Syncs from the palette after the recorder settled; the run must succeed and the status read exactly "Synced". */
+async function syncedFromPalette(): Promise<void> {
+  const api = await sessionSyncApi();
+  await settle(api);
+  const run = await syncFromPalette(api);
+  assert.equal(run.result, 'ok', `the sync succeeded: ${run.error ?? ''}`);
+  await ui.statusBarExact('Synced');
+}
+
+suite('status bar states and notifications', () => {
+  let server: SqldServer;
+
+  // Each test reads the toasts it caused; an answered error toast also lets its Sync Now command finish.
+  setup(clearToasts);
+
+  suiteSetup(async function () {
+    if (!ui.available) this.skip();
+    this.timeout(60_000);
+    server = await startSqld({ auth: true });
+    await configureRemote(server.httpUrl, server.token!);
+    await eventually('the remote setting to name the server', async () => (remoteSetting() === server.httpUrl ? true : undefined));
+  });
+
+  suiteTeardown(async () => {
+    if (remoteSetting()) await vscode.commands.executeCommand('sessionSync.useLocalDatabase');
+    await server?.stop();
+  });
+
+  test('Configure Remote with a URL nobody answers at: "The remote was not changed", and syncing goes on as before', async () => {
+    await syncedFromPalette();
+    const dead = 'http://127.0.0.1:9';
+    await configureRemote(dead, server.token!);
+    // The connection test names no error code here (the sync's own message says ECONNREFUSED).
+    await toast(`Session Sync: Cannot reach the database at ${shown(dead)} (network error). ` +
+      `Check the URL and your connection. ${NOT_CHANGED}`, 'error');
+    assert.equal(remoteSetting(), server.httpUrl, 'the URL setting is the one configured before');
+    await editAndSave('kept-remote.ts', '// a change after a failed Configure Remote\n');
+    await syncedFromPalette();
+    assert.equal((await sessionSyncApi()).remoteUrl(), server.httpUrl);
+  });
+
+  test('Configure Remote with a token the server refuses: "The remote was not changed", and the old token still syncs', async () => {
+    await configureRemote(server.httpUrl, server.badToken!);
+    await toast(`Session Sync: ${refused(server.httpUrl)} ${NOT_CHANGED}`, 'error');
+    assert.equal(remoteSetting(), server.httpUrl);
+    // The server refuses any request without the good token: a successful sync proves the old token was kept.
+    await editAndSave('kept-token.ts', '// a change after a refused token\n');
+    await syncedFromPalette();
+  });
+
+  test('the tooltip shows the last sync, its time and its saving', async () => {
+    const api = await sessionSyncApi();
+    const run = await latestRun(api);
+    assert.ok(run && run.result === 'ok' && run.sent > 0, 'the last sync sent sessions');
+    const tip = oneLine(await ui.statusBarTooltip('Session Sync'));
+    for (const line of [`Last sync: ${new Date(run.startedAt).toLocaleString()}`,
+      `Sent ${run.sent} sessions, ${formatBytes(run.bytesSent)} (saving ${savingPercent(run.bytesRaw, run.bytesSent)} versus uncompressed)`]) {
+      assert.ok(tip.includes(oneLine(line)), `tooltip holds "${line}": ${JSON.stringify(tip)}`);
+    }
+  });
+
+  test('Pause from the palette shows "Sync paused (N pending)"; Resume shows "N pending" again', async () => {
+    const api = await sessionSyncApi();
+    await editAndSave('paused.ts', '// a change while paused\n');
+    await settle(api);
+    await ui.statusBarExact('1 pending');
+    await ui.palette('Session Sync: Pause Auto-Sync');
+    await ui.statusBarExact('Sync paused (1 pending)');
+    await ui.palette('Session Sync: Resume Auto-Sync');
+    await ui.statusBarExact('1 pending');
+    await syncedFromPalette();
+  });
+
+  test('the server stopped: "Offline, retrying" and the error in the tooltip; started again: "Synced"', async function () {
+    this.timeout(120_000);
+    const api = await sessionSyncApi();
+    await server.halt();
+    await editAndSave('offline.ts', '// a change while the server is down\n');
+    await settle(api);
+    const failed = await syncFromPalette(api);
+    assert.equal(failed.result, 'failed');
+    await ui.statusBarExact('Offline, retrying');
+    const cannotReach = `Cannot reach the database at ${shown(server.httpUrl)} (ECONNREFUSED). Check the URL and your connection.`;
+    assert.equal(failed.error, cannotReach);
+    await toast(`Session Sync: ${cannotReach}`, 'error');
+    const tip = oneLine(await ui.statusBarTooltip('Session Sync'));
+    assert.ok(tip.includes(cannotReach), `the tooltip says why: ${JSON.stringify(tip)}`);
+
+    await server.resume();
+    await syncedFromPalette();
+  });
+
+  test('a token the server no longer accepts: "Sync failed" and an error that says to run Configure Remote', async function () {
+    this.timeout(120_000);
+    const api = await sessionSyncApi();
+    await server.resume({ newKey: true }); // every token given out before is refused now
+    await editAndSave('refused.ts', '// a change the server will refuse\n');
+    await settle(api);
+    const failed = await syncFromPalette(api);
+    assert.equal(failed.result, 'failed');
+    await ui.statusBarExact('Sync failed');
+    await toast(`Session Sync: ${refused(server.httpUrl)}`, 'error');
+
+    await configureRemote(server.httpUrl, server.token!);
+    await eventually('the new token to be saved', async () => (remoteSetting() === server.httpUrl ? true : undefined));
+    await syncedFromPalette();
+  });
+});
