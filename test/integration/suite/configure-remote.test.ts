@@ -13,7 +13,7 @@ import { startSqld, type SqldServer } from '../../../src/core/bench/sqld-process
 import { postToInbox } from '../../../src/core/store/inbox';
 import { generateSessions } from '../../../src/core/generator';
 import { ui } from './ui-bridge';
-import { eventually, sessionSyncApi, syncNowFromPalette } from './helpers';
+import { eventually, sessionSyncApi, settleRecorder, syncNowFromPalette } from './helpers';
 
 // A session handed in through the store's inbox, as another window would: it must reach the new server.
 const [MINE] = generateSessions({ count: 1, days: 1, seed: 'configure-remote-it', idPrefix: 'configure-remote-it' });
@@ -33,14 +33,6 @@ async function remoteIds(url: string, authToken?: string): Promise<Set<string>> 
   } finally {
     db.close();
   }
-}
-
-/** Ids already in the embedded database; none when nothing was ever synced there (run on its own). */
-async function embeddedIds(url: string): Promise<Set<string>> {
-  return remoteIds(url).catch((err: unknown) => {
-    if (/no such table/.test(String(err))) return new Set<string>();
-    throw err;
-  });
 }
 
 /** Every file below `dir` (none when it does not exist). */
@@ -81,8 +73,10 @@ suite('configure remote', () => {
     await assert.rejects(remoteIds(httpUrl), 'the server refuses a client without the token');
 
     await postToInbox(sessionSync.storeDir, MINE);
-    await sessionSync.flush();
-    const before = await embeddedIds(embedded);
+    await settleRecorder(sessionSync);
+    assert.equal((await syncNowFromPalette(sessionSync)).result, 'ok', 'synced to the embedded database first');
+    const before = await remoteIds(embedded);
+    assert.ok(before.has(MINE.id), 'the embedded database holds what is to move with the remote');
 
     await ui.palette('Session Sync: Configure Remote');
     await ui.quickInput(httpUrl);

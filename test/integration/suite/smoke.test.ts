@@ -2,17 +2,28 @@
 // and "Session Sync: Sync Now" run from the command palette ends with "Synced HH:MM" in the status bar.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import * as path from 'node:path';
+import { embeddedRemoteUrl } from '../../../src/core/remote/target';
+import { SessionStore } from '../../../src/core/store/session-store';
+import { EXTENSION_ID, editAndSave } from './helpers';
 import { ui } from './ui-bridge';
 import { sessionSyncApi, settleRecorder, syncNowFromPalette, syncedText } from './helpers';
 
 
 suite('smoke', () => {
-  test('the extension activates and returns its API', async () => {
+  test('the extension activates; its API names the store and the embedded remote, and flush() saves an edit', async () => {
     const api = await sessionSyncApi();
-    assert.equal(typeof api.storeDir, 'string');
-    assert.ok(api.storeDir.length > 0, 'storeDir is empty');
-    assert.equal(typeof api.remoteUrl(), 'string');
+    assert.equal(path.basename(api.storeDir), EXTENSION_ID, 'the store lives in the extension\'s global storage');
+    assert.equal(api.remoteUrl(), embeddedRemoteUrl(api.storeDir), 'with no remote set, the embedded database beside it');
+    await editAndSave('smoke.ts', '// saved by the smoke test\n');
     await api.flush();
+    const { store } = await SessionStore.open(api.storeDir, { readOnly: true });
+    try {
+      const mine = [...store.iterate()].filter((s) => s.workspace === vscode.workspace.name);
+      assert.ok(mine.some((s) => s.files.includes('smoke.ts')), `the store file holds the edit: ${JSON.stringify(mine.map((s) => s.files))}`);
+    } finally {
+      await store.close();
+    }
   });
 
   test('sessionSync.syncNow is a registered command', async () => {
