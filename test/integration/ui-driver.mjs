@@ -58,16 +58,20 @@ export async function statusbar(page, { text, pattern, flags }) {
   return { text: await handle.jsonValue() };
 }
 
-/** Hovers the status bar item whose accessible label starts with `label` and returns its tooltip's text. */
-export async function statusbarTooltip(page, { label }) {
+/**
+ * Hovers the status bar item whose accessible label starts with `label` and returns the text of its tooltip, waiting
+ * for one that holds `contains` (other hovers, such as an editor tab's, may be on the page too).
+ */
+export async function statusbarTooltip(page, { label, contains }) {
   const selector = `.statusbar-item[aria-label^="${label}"], .statusbar-item [aria-label^="${label}"]`;
   const item = page.locator(selector).first();
   await item.waitFor({ state: 'visible', timeout: ACTION_TIMEOUT_MS });
   await page.mouse.move(1, 450); // a hover shown earlier must close first, so the one read is this item's
   await item.hover();
-  const hover = page.locator('.workbench-hover, .monaco-hover').filter({ hasText: /\S/ }).last();
-  await hover.waitFor({ state: 'visible', timeout: ACTION_TIMEOUT_MS }).catch(() => {
-    throw new Error(`no tooltip appeared over the status bar item "${label}"`);
+  const hover = page.locator('.workbench-hover, .monaco-hover').filter({ hasText: contains }).last();
+  await hover.waitFor({ state: 'visible', timeout: ACTION_TIMEOUT_MS }).catch(async () => {
+    const shown = await page.locator('.workbench-hover, .monaco-hover').allInnerTexts();
+    throw new Error(`no tooltip holding "${contains}" over the status bar item "${label}"; hovers: ${JSON.stringify(shown)}`);
   });
   const text = await hover.innerText();
   await page.mouse.move(1, 450);

@@ -19,7 +19,7 @@ export type UiRequest =
   | { action: 'workbenchClick'; selector: string; text: string }
   | { action: 'press'; key: string }
   | { action: 'notifications' }
-  | { action: 'statusbarTooltip'; label: string };
+  | { action: 'statusbarTooltip'; label: string; contains: string };
 
 /** A notification toast on screen, as `ui.notifications` reads it. */
 export interface Toast {
@@ -111,9 +111,12 @@ export const ui = {
     return this.statusBarText(new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`));
   },
 
-  /** Hovers the status bar item whose accessible label starts with `label`; returns the tooltip's text. */
-  async statusBarTooltip(label: string): Promise<string> {
-    return (await request({ action: 'statusbarTooltip', label })).text ?? '';
+  /**
+   * Hovers the status bar item whose accessible label starts with `label`; waits (up to 20 s) for its tooltip to
+   * hold `contains` (white space compared as typed) and returns the tooltip's text.
+   */
+  async statusBarTooltip(label: string, contains: string): Promise<string> {
+    return (await request({ action: 'statusbarTooltip', label, contains })).text ?? '';
   },
 
   /** Saves a PNG of the page; under SESSION_SYNC_SCREENSHOTS=1 it lands in docs/images/NAME.png. */
