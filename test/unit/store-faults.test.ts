@@ -250,15 +250,20 @@ async function storeEventually<T>(storeDir: string, what: string, probe: (s: Ses
   }
 }
 
+/** Window A owning a new store and recording, then window B recording as its guest. */
+async function ownerAndGuest(): Promise<{ storeDir: string; a: Window; b: Window }> {
+  const dir = tempDir();
+  const a = new Window(dir, 'A');
+  await a.waitFor(/^put \d+ owner$/, 30_000);
+  const b = new Window(dir, 'B');
+  await b.waitFor(/^put \d+ guest$/, 30_000);
+  return { storeDir: path.join(dir, 'store'), a, b };
+}
+
 describe('several windows on one store (SharedStore in real processes)', () => {
   test('a guest posts while the owner ingests; the owner SIGKILLed, the guest takes over within a poll and loses nothing',
     { timeout: 120_000 }, async () => {
-      const dir = tempDir();
-      const storeDir = path.join(dir, 'store');
-      const a = new Window(dir, 'A');
-      await a.waitFor(/^put \d+ owner$/, 30_000);
-      const b = new Window(dir, 'B');
-      await b.waitFor(/^put \d+ guest$/, 30_000);
+      const { storeDir, a, b } = await ownerAndGuest();
       const posted = lastPut(b);
       // The owner's poll ingests the guest's inbox: B's session is in the store A writes.
       await storeEventually(storeDir, 'the owner to ingest the guest\'s session', (s) =>
@@ -290,12 +295,7 @@ describe('several windows on one store (SharedStore in real processes)', () => {
 
   test('Sync Now in a guest window makes the owner sync, and the guest\'s session reaches the remote', { timeout: 120_000 },
     async () => {
-      const dir = tempDir();
-      const storeDir = path.join(dir, 'store');
-      const a = new Window(dir, 'A');
-      await a.waitFor(/^put \d+ owner$/, 30_000);
-      const b = new Window(dir, 'B');
-      await b.waitFor(/^put \d+ guest$/, 30_000);
+      const { storeDir, a, b } = await ownerAndGuest();
       assert.equal(a.lines.filter((l) => l.startsWith('synced ')).length, 0, 'the owner syncs only when asked');
       await b.send('sync', /^asked$/);
       const synced = await a.waitFor(/^synced /, 30_000);
