@@ -1,7 +1,8 @@
 // Archiving in a real VS Code: old sessions handed in through the store's inbox (as another window would)
 // are synced, then the webview's dry run counts exactly those older than the days set on the page, "Session Sync:
 // Archive Old Sessions" from the palette asks first with their count and dates (VS Code refuses modal dialogs in
-// extension tests, so the refusal is the "no" and nothing moves), and "Restore Archived Sessions" takes a date range.
+// extension tests, so the refusal is the "no" and nothing moves), and the history page asks before it turns on
+// deleting archived sessions from the cloud.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { postToInbox } from '../../../src/core/store/inbox';
@@ -46,7 +47,7 @@ suite('archive', () => {
     await ui.webviewText(`Dry run: ${expected} sessions older than 200 days would be archived`);
   });
 
-  test('Archive from the palette asks first, with the count and the dates; Restore asks for a date range', async function () {
+  test('Archive from the palette asks first, with the count and the dates, and moves nothing without a yes', async function () {
     if (!ui.available) this.skip();
     const api = await sessionSyncApi();
     assert.ok(old.length, 'the dry-run test handed in the old sessions');
@@ -62,12 +63,20 @@ suite('archive', () => {
     await toast(confirmation, 'error');
     await api.flush();
     assert.equal(await storedCount(api.storeDir, old), old.length, 'no session left the store without a yes');
+  });
 
-    await ui.palette('Session Sync: Restore Archived Sessions');
-    await ui.quickInput('date range');
-    await ui.quickInput(from);
-    await ui.quickInput(to);
-    await toast('Session Sync: Restored 0 sessions; 0 remain archived.', 'info');
+  test('the history page asks before archived sessions are deleted from the cloud, and a "no" leaves the setting off', async function () {
+    if (!ui.available) this.skip();
+    await sessionSyncApi();
+    const deleteFromRemote = () => vscode.workspace.getConfiguration('sessionSync').get<boolean>('archive.deleteFromRemote');
+    assert.equal(deleteFromRemote(), false);
+    await ui.palette('Session Sync: Show Sync History');
+    await ui.webviewText('Sync runs');
+    await ui.webviewClick('#archive-delete');
+    // The question is asked in the editor, as a modal; VS Code refuses it in extension tests, which counts as a "no".
+    await ui.webviewText('Delete archived sessions from the cloud database?');
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    assert.equal(deleteFromRemote(), false, 'without a yes the setting stays off');
   });
 });
 

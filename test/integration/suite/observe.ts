@@ -2,7 +2,8 @@
 // a session's synced files in a libSQL database.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { createClient } from '@libsql/client';
+import { Remote } from '../../../src/core/remote/connect';
+import { loadDictionaries } from '../../../src/core/remote/dictionaries';
 import { SessionStore } from '../../../src/core/store/session-store';
 import { listRuns, type SyncRun } from '../../../src/core/sync/history';
 import { decodeFrames } from '../../../src/core/codec/frames';
@@ -64,13 +65,17 @@ export async function toastsMatching(re: RegExp): Promise<Toast[]> {
   return (await ui.notifications()).filter((t) => re.test(t.message));
 }
 
-/** Every file path in the synced sessions of `workspace`, decoded from the remote's `files` frames. */
-export async function syncedFiles(url: string, workspace: string, authToken?: string): Promise<string[]> {
-  const db = createClient({ url, authToken });
+/**
+ * Every file path in the synced sessions of `workspace`, decoded from the remote's `files` frames (with the preset
+ * dictionaries the remote holds, as any reader of the database would).
+ */
+export async function syncedFiles(url: string, workspace: string): Promise<string[]> {
+  const remote = new Remote({ url });
   try {
-    const rs = await db.execute({ sql: 'SELECT files FROM sessions WHERE workspace = ?', args: [workspace] });
-    return rs.rows.flatMap((r) => decodeFrames(r[0] as ArrayBuffer, 'files').flat() as string[]);
+    const dicts = await loadDictionaries(remote);
+    const rs = await remote.execute({ sql: 'SELECT files FROM sessions WHERE workspace = ?', args: [workspace] });
+    return rs.rows.flatMap((r) => decodeFrames(r[0] as ArrayBuffer, 'files', dicts).flat() as string[]);
   } finally {
-    db.close();
+    remote.close();
   }
 }
