@@ -13,7 +13,7 @@ import { startSqld, type SqldServer } from '../../../src/core/bench/sqld-process
 import { postToInbox } from '../../../src/core/store/inbox';
 import { generateSessions } from '../../../src/core/generator';
 import { ui } from './ui-bridge';
-import { eventually, sessionSyncApi, settleRecorder, syncNowFromPalette } from './helpers';
+import { eventually, sessionSyncApi, syncNowFromPalette } from './helpers';
 
 // A session handed in through the store's inbox, as another window would: it must reach the new server.
 const [MINE] = generateSessions({ count: 1, days: 1, seed: 'configure-remote-it', idPrefix: 'configure-remote-it' });
@@ -73,7 +73,8 @@ suite('configure remote', () => {
     await assert.rejects(remoteIds(httpUrl), 'the server refuses a client without the token');
 
     await postToInbox(sessionSync.storeDir, MINE);
-    await settleRecorder(sessionSync);
+    await sessionSync.flush();
+    await settleRecorder();
     assert.equal((await syncNowFromPalette(sessionSync)).result, 'ok', 'synced to the embedded database first');
     const before = await remoteIds(embedded);
     assert.ok(before.has(MINE.id), 'the embedded database holds what is to move with the remote');

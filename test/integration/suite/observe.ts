@@ -1,42 +1,12 @@
-// What the tests of states, notifications and settings read back: the toasts on screen, the newest sync run, and
-// a session's synced files in a libSQL database.
+// What the tests of states, notifications and settings read back: the notifications, and a workspace's synced files
+// in a libSQL database.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { Remote } from '../../../src/core/remote/connect';
 import { loadDictionaries } from '../../../src/core/remote/dictionaries';
-import { SessionStore } from '../../../src/core/store/session-store';
-import { listRuns, type SyncRun } from '../../../src/core/sync/history';
 import { decodeFrames } from '../../../src/core/codec/frames';
 import { ui, type Toast } from './ui-bridge';
-import { eventually, type SessionSyncApi } from './helpers';
-
-/** The recorder hands over at most one snapshot a second: let the trailing update land before a sync. */
-export async function settle(api: SessionSyncApi): Promise<void> {
-  await api.flush();
-  await new Promise((resolve) => setTimeout(resolve, 1500));
-  await api.flush();
-}
-
-/** The newest sync run, read from the store file once the owning window saved everything. */
-export async function latestRun(api: SessionSyncApi): Promise<SyncRun | undefined> {
-  await api.flush();
-  const { store } = await SessionStore.open(api.storeDir, { readOnly: true });
-  try {
-    return listRuns(store, 1)[0];
-  } finally {
-    await store.close();
-  }
-}
-
-/** Runs Sync Now from the palette and waits for the run it records (not for a text the old state may show). */
-export async function syncFromPalette(api: SessionSyncApi): Promise<SyncRun> {
-  const before = (await latestRun(api))?.id ?? 0;
-  await ui.palette('Session Sync: Sync Now');
-  return eventually('Sync Now to record a sync run', async () => {
-    const run = await latestRun(api);
-    return run && (run.id ?? 0) > before ? run : undefined;
-  });
-}
+import { eventually } from './helpers';
 
 /**
  * Waits for a notification whose message is exactly `message` (or matches it, a RegExp); returns every notification

@@ -8,8 +8,8 @@ import * as vscode from 'vscode';
 import { startSqld, type SqldServer } from '../../../src/core/bench/sqld-process';
 import { formatBytes, savingPercent } from '../../../src/core/format';
 import { ui } from './ui-bridge';
-import { editAndSave, eventually, sessionSyncApi } from './helpers';
-import { clearToasts, latestRun, settle, syncFromPalette, toast } from './observe';
+import { editAndSave, eventually, newestRun, sessionSyncApi, settleRecorder, syncNowFromPalette, syncedText } from './helpers';
+import { clearToasts, toast } from './observe';
 
 const remoteSetting = () => vscode.workspace.getConfiguration('sessionSync').inspect<string>('remote.url')?.globalValue;
 const NOT_CHANGED = 'The remote was not changed.';
@@ -26,13 +26,13 @@ async function configureRemote(url: string, token: string): Promise<void> {
   await ui.quickInput(token);
 }
 
-/** Syncs from the palette after the recorder settled; the run must succeed and the status read exactly "Synced". */
+/** Syncs from the palette after the recorder settled; the run must succeed and the status read "Synced HH:MM". */
 async function syncedFromPalette(): Promise<void> {
   const api = await sessionSyncApi();
-  await settle(api);
-  const run = await syncFromPalette(api);
+  await settleRecorder(api);
+  const run = await syncNowFromPalette(api);
   assert.equal(run.result, 'ok', `the sync succeeded: ${run.error ?? ''}`);
-  await ui.statusBarExact('Synced');
+  await ui.statusBarExact(syncedText(run));
 }
 
 suite('status bar states and notifications', () => {
@@ -78,11 +78,12 @@ suite('status bar states and notifications', () => {
 
   test('the tooltip shows the last sync, its time and its saving', async () => {
     const api = await sessionSyncApi();
-    const run = await latestRun(api);
+    const run = await newestRun(api);
     assert.ok(run && run.result === 'ok' && run.sent > 0, 'the last sync sent sessions');
     const tip = oneLine(await ui.statusBarTooltip('Session Sync', 'Last sync'));
-    for (const line of [`Last sync: ${new Date(run.startedAt).toLocaleString()}`,
-      `Sent ${run.sent} sessions, ${formatBytes(run.bytesSent)} (saving ${savingPercent(run.bytesRaw, run.bytesSent)} versus uncompressed)`]) {
+    const at = syncedText(run).replace('Synced ', ''); // HH:MM, computed independently of the extension
+    for (const line of [`Last sync: succeeded at ${at}`, `This window's last sync sent ${run.sent} sessions, ` +
+      `${formatBytes(run.bytesSent)} (saving ${savingPercent(run.bytesRaw, run.bytesSent)} versus uncompressed)`]) {
       assert.ok(tip.includes(oneLine(line)), `tooltip holds "${line}": ${JSON.stringify(tip)}`);
     }
   });
@@ -94,7 +95,7 @@ suite('status bar states and notifications', () => {
       await ui.statusBarExact('Sync paused');
       // Paused, auto-sync cannot send the edit (unpaused it might, at any moment): the count is stable.
       await editAndSave('paused.ts', '// a change while paused\n');
-      await settle(api);
+      await settleRecorder(api);
       await ui.statusBarExact('Sync paused (1 pending)');
       await ui.palette('Session Sync: Resume Auto-Sync');
     } finally {
@@ -108,8 +109,8 @@ suite('status bar states and notifications', () => {
     const api = await sessionSyncApi();
     await server.halt();
     await editAndSave('offline.ts', '// a change while the server is down\n');
-    await settle(api);
-    const failed = await syncFromPalette(api);
+    await settleRecorder(api);
+    const failed = await syncNowFromPalette(api);
     assert.equal(failed.result, 'failed');
     await ui.statusBarExact('Offline, retrying');
     const cannotReach = `Cannot reach the database at ${shown(server.httpUrl)} (ECONNREFUSED). Check the URL and your connection.`;
@@ -127,8 +128,8 @@ suite('status bar states and notifications', () => {
     const api = await sessionSyncApi();
     await server.resume({ newKey: true }); // every token given out before is refused now
     await editAndSave('refused.ts', '// a change the server will refuse\n');
-    await settle(api);
-    const failed = await syncFromPalette(api);
+    await settleRecorder(api);
+    const failed = await syncNowFromPalette(api);
     assert.equal(failed.result, 'failed');
     await ui.statusBarExact('Sync failed');
     await toast(`Session Sync: ${refused(server.httpUrl)}`, 'error');
