@@ -1,8 +1,10 @@
 // A new user's first hour, in a real VS Code on a fresh profile (first in TEST_FILES: nothing synced yet):
-// Preview Next Sync renders a read-only page with no error and no dirty or untitled editor, and refreshes; Sync Now
+// Verify Cloud Copy says nothing was synced yet (information, no file created); Preview Next Sync renders a read-only page with no error and no dirty or untitled editor, and refreshes; Sync Now
 // then shows "Synced HH:MM", and the open session's next change reads "recording", not "1 pending"; the walkthrough
 // is listed, and each step's button, clicked on the walkthrough page, runs the command it describes.
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { PREVIEW_SCHEME } from '../../../src/preview-command';
 import { ui } from './ui-bridge';
@@ -117,6 +119,23 @@ suite('first hour', () => {
       await noErrorToasts('refreshing the preview');
       assertNoDirtyOrUntitledEditor();
       await ui.screenshot('preview-next-sync');
+    });
+
+  test('on a fresh profile Verify Cloud Copy says nothing was synced yet, as information, and creates no database',
+    async function () {
+      if (!ui.available) this.skip();
+      const api = await sessionSyncApi();
+      assert.equal(await newestRun(api), undefined, 'a fresh profile: nothing was synced yet');
+      const remoteFile = path.join(api.storeDir, 'remote.db');
+      assert.ok(!fs.existsSync(remoteFile), 'no embedded database before the first sync');
+      await vscode.commands.executeCommand('notifications.clearAll');
+      await ui.palette('Session Sync: Verify Cloud Copy');
+      const info = await eventually('the information that nothing was synced yet', async () =>
+        (await ui.notifications()).find((t) => /nothing has been synced to this database yet/.test(t.message)));
+      assert.notEqual(info.severity, 'error', `an information, not an error: ${JSON.stringify(info)}`);
+      await noErrorToasts('Verify Cloud Copy before the first sync');
+      assertNoDirtyOrUntitledEditor();
+      assert.ok(!fs.existsSync(remoteFile), 'Verify created no database file just to read it');
     });
 
   test('Sync Now shows "Synced HH:MM"; the open session changing again reads "recording", not "1 pending"',
