@@ -118,18 +118,17 @@ export async function runRecord(opts: RecordOptions): Promise<RecordReport> {
   const final = builder.current();
   if (final) await shared.put(final);
   await syncing;
+  const seconds = (Date.now() - started) / 1000;
+  await store.flush();
+  const diskAfter = diskWritten();
   const report: RecordReport = {
-    seconds: (Date.now() - started) / 1000, activities, snapshots: emitted,
-    sessionsInStore: 0, openSessionEvents: final?.events.length ?? 0,
-    store: diffIo(store.io, ioBefore), diskBytes: null,
+    seconds, activities, snapshots: emitted, sessionsInStore: store.count(), openSessionEvents: final?.events.length ?? 0,
+    store: diffIo(store.io, ioBefore),
+    diskBytes: diskBefore === null || diskAfter === null ? null : diskAfter - diskBefore,
     snapshotMs: summarize(snapshotTimes), stallMs: { max: delay.max / 1e6, p99: delay.percentile(99) / 1e6 },
     syncs: sync.runs, syncFailures: sync.failures, bytesSent: sync.bytesSent, bytesRaw: sync.bytesRaw,
     rowsWritten: sync.rowsWritten, syncMs: { max: sync.maxMs },
   };
-  await store.flush();
-  report.diskBytes = diskBefore === null ? null : (diskWritten() ?? 0) - diskBefore;
-  report.store = diffIo(store.io, ioBefore);
-  report.sessionsInStore = store.count();
   await shared.dispose();
   return report;
 }

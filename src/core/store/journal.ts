@@ -121,11 +121,6 @@ export class JournalWriter {
     return this.queue.length > 0;
   }
 
-  /** Bytes of the records queued and not yet written. */
-  get queued(): number {
-    return this.queuedBytes;
-  }
-
   /** Takes the queued records out (framed), for a compaction that makes them redundant once it succeeds. */
   takeQueued(): Buffer[] {
     const taken = this.queue;

@@ -336,11 +336,6 @@ export class SessionStore {
 
   // ---- persistence (store-disk.ts) --------------------------------------------------------------
 
-  /** Bytes in the journal file, queued records included. */
-  get journalBytes(): number {
-    return this.disk?.journalBytes ?? 0;
-  }
-
   /** Makes every change so far durable: one journal append and sync (or, in `snapshot` mode, a rewrite). */
   async flush(): Promise<void> {
     await this.disk?.flush();

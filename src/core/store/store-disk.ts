@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import type { Session } from '../model';
 import { writeFileAtomic } from './atomic-file';
 import { JOURNAL_FILE, JournalWriter } from './journal';
-import type { JournalOp } from './journal-ops';
+import { encodeRecord, type JournalOp } from './journal-ops';
 
 /** Bytes and counts of everything the store wrote to disk since it was opened. */
 export interface StoreIo {
@@ -34,7 +34,7 @@ export interface SnapshotSource {
 export class StoreFencedError extends Error {
   constructor() {
     super('Another process (a VS Code window or a session-sync command) took over the session store while this one ' +
-      'was stalled; this one stopped writing to it. Its unsaved sessions were handed over.');
+      'was stalled, so this one stopped writing to it. Try again: the process that holds the store now does the work.');
   }
 }
 
@@ -74,15 +74,11 @@ export class StoreDisk {
     return !this.fenced && !this.closed;
   }
 
-  get journalBytes(): number {
-    return this.journal.bytes;
-  }
-
   /** Queues one atomic record (a write, or all the writes of one transaction). */
   enqueue(ops: JournalOp[], sessionIds: Iterable<string>): void {
     if (!this.writable) return;
     for (const id of sessionIds) this.unsavedIds.add(id);
-    const payload = Buffer.from(JSON.stringify({ g: this.opts.generation ?? 0, ops }), 'utf8');
+    const payload = encodeRecord({ g: this.opts.generation ?? 0, ops });
     if (this.afterCompaction) this.afterCompaction.push(payload);
     else this.journal.enqueue(payload);
     this.scheduleCommit();
