@@ -2,7 +2,7 @@
 // real libSQL server over HTTP with bytes counted on the socket by a loopback proxy:
 //   naive initial sync versus optimized initial sync; then mutate 1% and sync; then sync with nothing changed;
 //   then pull into an empty store and compare exports byte for byte.
-// Run: node esbuild.js && node --import tsx scripts/payload-report.ts [--count 10000]
+// Run: node esbuild.js && node --import tsx scripts/payload-report.ts [--count 10000] [--corpus builtin|wild]
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import * as fs from 'node:fs';
@@ -11,7 +11,9 @@ import * as path from 'node:path';
 import { startSqld } from '../src/core/bench/sqld-process';
 import { startShapedProxy } from '../src/core/net/shaped-proxy';
 
-const count = Number(process.argv[process.argv.indexOf('--count') + 1] || 10_000);
+const arg = (name: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);
+const count = Number(arg('--count') || 10_000);
+const corpus = arg('--corpus') ?? 'builtin';
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'payload-report-'));
 // Asynchronous on purpose: the proxy lives in this process and must keep forwarding while the CLI runs.
 const run = promisify(execFile);
@@ -33,7 +35,8 @@ const note = (what: string, value: string) => {
 
 async function main(): Promise<void> {
   const store = path.join(root, 'store');
-  await cli('seed', '--store', store, '--count', String(count), '--rng', '42');
+  await cli('seed', '--store', store, '--count', String(count), '--rng', '42', '--corpus', corpus);
+  note('corpus', `${count} sessions of ${corpus}`);
 
   const naive = await serverBehindProxy();
   const n = await json('sync', '--store', store, '--remote', naive.url, '--strategy', 'naive');

@@ -13,6 +13,7 @@ import { CliError, openForRead, openForWrite, openRemote, print, withStore } fro
 import { exportStore, importLines, mutateStore, seedStore } from './cli/data-commands';
 import { formatPullReport, formatSyncReport, formatVerifyReport, undecodableLine } from './cli/format';
 import { explainFailure, guardStdout } from './cli/failures';
+import { CORPUS_NAMES } from './core/corpora';
 import { archivedCountIn, registerArchiveCommands } from './cli/archive-commands';
 import { registerBenchCommand } from './cli/bench-command';
 import { registerRecordCommand } from './cli/record-command';
@@ -54,11 +55,13 @@ export function buildProgram(): Command {
     .requiredOption('--count <n>', 'how many sessions', positiveInt('--count', 10_000_000))
     .option('--days <d>', 'spread over the last D days', positiveInt('--days', 36_500), 30)
     .option('--rng <seed>', 'random seed, for repeatable data', '1')
+    .addOption(new Option('--corpus <name>', 'which generator: builtin, or wild (distributions the codec was not ' +
+      'designed on)').choices(CORPUS_NAMES).default('builtin'))
     .option('--json', 'print a JSON object')
     .action(async (o) => {
       // Each writing verb prints once withStore has saved and closed the store: never a success line before a failed save.
       const r = await withStore(openForWrite(o.store), async (store) => {
-        const added = await seedStore(store, o.count, o.days, o.rng);
+        const added = await seedStore(store, o.count, o.days, o.rng, o.corpus);
         return { added, sessions: store.count() };
       });
       print(o.json, r, () => `Added ${r.added} sessions (${r.sessions} in the store).`);

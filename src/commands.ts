@@ -8,7 +8,8 @@ import { Remote } from './core/remote/connect';
 import { ensureRemoteSchema } from './core/remote/schema';
 import { classifyRemoteError } from './core/remote/errors';
 import { verifyPassed, verifyRemote } from './core/sync/verify';
-import { formatBytes, savingPercent } from './core/format';
+import { formatBytes } from './core/format';
+import { savingSentence } from './core/sync/saving';
 import { updateSetting } from './settings';
 import { SYNC_NOW_COMMAND } from './status-bar';
 
@@ -73,8 +74,8 @@ async function syncNow(d: CommandDeps): Promise<void> {
       if (choice === 'Configure Remote') await vscode.commands.executeCommand('sessionSync.configureRemote');
       if (choice === 'Show Log') d.log.show();
     } else if (report.result === 'ok') {
-      vscode.window.setStatusBarMessage(report.sent ? `Session Sync: sent ${report.sent} sessions, ` +
-        `${formatBytes(report.bytesSent)} (saving ${savingPercent(report.bytesRaw, report.bytesSent)})` :
+      vscode.window.setStatusBarMessage(report.sent ? `Session Sync: sent ${report.sent} sessions: ` +
+        savingSentence(report, formatBytes) :
         'Session Sync: everything was already synced', 5000);
     }
   });

@@ -5,6 +5,7 @@ import type { SyncController } from './sync-controller';
 import type { SharedStore } from './core/store/shared-store';
 import type { SessionStore } from './core/store/session-store';
 import { countRuns, listRuns, SyncRun } from './core/sync/history';
+import { savingOf } from './core/sync/saving';
 import { previewNextSync } from './core/sync/preview';
 import { readSettings, SECTION, updateSetting } from './settings';
 import { SYNC_NOW_COMMAND } from './status-bar';
@@ -154,8 +155,8 @@ export class HistoryView implements vscode.Disposable {
     this.post({
       type: 'history', total, offset: this.offset, pageSize: PAGE_SIZE,
       runs: listRuns(store, PAGE_SIZE, this.offset).map(toRunRow),
-      chart: listRuns(store, CHART_RUNS).reverse().map((r): ChartPoint => ({ at: r.startedAt, bytesRaw: r.bytesRaw,
-        bytesSent: r.bytesSent })),
+      chart: listRuns(store, CHART_RUNS).reverse().map((r): ChartPoint => ({ at: r.startedAt, bytesSent: r.bytesSent,
+        saving: savingOf(r) })),
       cost: costSummary(store, Date.now()),
       pending: preview.records.map((r): PendingRow => ({ id: r.id, workspace: r.workspace, branch: r.branch,
         kind: r.kind, newEvents: r.newEvents, newNotes: r.newNotes, encodedBytes: r.encodedBytes, lastNote: r.lastNote })),
@@ -191,6 +192,7 @@ export function toRunRow(r: SyncRun): RunRow {
   return {
     id: r.id ?? 0, startedAt: r.startedAt, durationMs: r.endedAt === null ? null : r.endedAt - r.startedAt,
     result: r.result, sent: r.sent, skipped: r.skipped, bytesRaw: r.bytesRaw, bytesSent: r.bytesSent,
+    naiveBytes: r.naiveBytes, setupBytes: r.setupBytes, saving: savingOf(r),
     slowestPhase: slowest ? { name: slowest[0], ms: slowest[1] } : null,
     rowsWritten: r.rowsWritten, rowsRead: r.rowsRead, error: r.error,
   };

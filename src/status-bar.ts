@@ -1,7 +1,8 @@
 import * as vscode from 'vscode';
 import type { SyncState } from './sync-controller';
 import { statusDetails, statusText } from './core/sync-state';
-import { formatBytes, savingPercent } from './core/format';
+import { formatBytes } from './core/format';
+import { savingSentence } from './core/sync/saving';
 
 export const SYNC_NOW_COMMAND = 'sessionSync.syncNow';
 
@@ -34,8 +35,7 @@ function tooltip(s: SyncState): vscode.MarkdownString {
   md.appendMarkdown('**Session Sync**\n\n');
   md.appendText(`${statusDetails(s).join('\n')}\n`);
   if (s.last) {
-    md.appendText(`\nThis window's last sync sent ${s.last.sent} sessions, ${formatBytes(s.last.bytesSent)} ` +
-      `(saving ${savingPercent(s.last.bytesRaw, s.last.bytesSent)} versus uncompressed)\n`);
+    md.appendText(`\nThis window's last sync sent ${s.last.sent} sessions: ${savingSentence(s.last, formatBytes)}\n`);
   }
   md.appendText('\nClick to sync now.');
   return md;

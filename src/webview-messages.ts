@@ -12,6 +12,12 @@ export interface RunRow {
   skipped: number;
   bytesRaw: number;
   bytesSent: number;
+  /** What the naive approach would have sent for the same records (null: a naive run, or recorded before). */
+  naiveBytes: number | null;
+  /** Part of bytesSent that set the remote up (schema, dictionary). */
+  setupBytes: number;
+  /** The run against naive, set-up left out (src/core/sync/saving.ts). */
+  saving: { share: number | null; label: string };
   /** The phase that took longest and its milliseconds, or null when none was timed. */
   slowestPhase: { name: string; ms: number } | null;
   rowsWritten: number | null;
@@ -19,11 +25,11 @@ export interface RunRow {
   error: string | null;
 }
 
-/** One point of the chart (oldest first): bytes sent by a run and what they would have been uncompressed. */
+/** One point of the chart (oldest first): bytes a run sent, and its saving against naive (0-1, or null). */
 export interface ChartPoint {
   at: number;
-  bytesRaw: number;
   bytesSent: number;
+  saving: { share: number | null; label: string };
 }
 
 /** Server row counters over the last 30 days, and that rate stretched to a 30-day month. */

@@ -1,7 +1,8 @@
 // `session-sync bench`: the benchmark of docs/benchmarks.md as one command (see src/core/bench/).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { CORPUS_NAMES, type CorpusName } from '../core/corpora';
 import { DEFAULT_MBIT, DEFAULT_RTT_MS, DEFAULT_SIZES, runBenchmark } from '../core/bench/runner';
 import { formatBench } from '../core/bench/text-report';
 import { benchSvg } from '../core/bench/svg';
@@ -50,12 +51,15 @@ interface BenchFlags {
   full?: boolean;
   strategies?: Strategy[];
   targets?: Target[];
+  corpus: CorpusName;
+  codecSample?: number;
 }
 
 async function bench(o: BenchFlags): Promise<void> {
   const result = await runBenchmark({
     sizes: o.sizes ?? (o.quick ? QUICK_SIZES : DEFAULT_SIZES), rttMs: o.rttMs, mbit: o.mbit,
-    strategies: o.strategies, targets: o.targets, full: o.full, log: (line) => process.stderr.write(`${line}\n`),
+    strategies: o.strategies, targets: o.targets, full: o.full, corpus: o.corpus, codecSample: o.codecSample,
+    log: (line) => process.stderr.write(`${line}\n`),
   });
   process.stdout.write(formatBench(result));
   if (o.json) writeFile(o.json, `${JSON.stringify(result, null, 2)}\n`);
@@ -80,6 +84,10 @@ export function registerBenchCommand(program: Command): Command {
     .option('--svg <file>', 'write the chart here')
     .option('--strategies <list>', 'naive,optimized (default both)', oneOf('--strategies', ['naive', 'optimized'] as const))
     .option('--targets <list>', 'server,file (default both)', oneOf('--targets', ['server', 'file'] as const))
+    .addOption(new Option('--corpus <name>', 'the generated corpus the syncs run on (the codec table covers all)')
+      .choices(CORPUS_NAMES).default('builtin'))
+    .option('--codec-sample <n>', 'sessions of each corpus in the codec table (default 2000, at most the first size)',
+      (v: string) => sizes(v)[0])
     .option('--quick', `only ${QUICK_SIZES.join(',')} sessions (for CI)`)
     .option('--full', 'every case at every size, however long the link takes (default: a plan that fits in ten minutes)')
     .action((o: BenchFlags) => bench(o));

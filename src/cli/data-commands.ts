@@ -2,20 +2,23 @@ import * as fs from 'node:fs';
 import * as readline from 'node:readline';
 import type { SessionStore } from '../core/store/session-store';
 import { Session, parseSession } from '../core/model';
-import { chooseForMutation, continueSession, iterateSessions, mutationRng } from '../core/generator';
+import { chooseForMutation, continueSession, mutationRng } from '../core/generator';
+import { CORPORA, type CorpusName } from '../core/corpora';
 import { yieldToEventLoop } from '../core/metrics';
 import { CliError } from './open';
 
 const CHUNK = 1000;
 
-/** Adds `count` generated sessions, in transactions of a thousand. Returns how many were added. */
-export async function seedStore(store: SessionStore, count: number, days: number, seed: string): Promise<number> {
+/** Adds `count` generated sessions of a corpus, in transactions of a thousand. Returns how many were added. */
+export async function seedStore(store: SessionStore, count: number, days: number, seed: string,
+  corpus: CorpusName = 'builtin'): Promise<number> {
   let chunk: Session[] = [];
   let added = 0;
   // Ids depend on the seed and on how many sessions the store had, so seeding twice adds new sessions.
   const existing = store.count();
   const idPrefix = existing === 0 ? 'gen' : `gen${existing}`;
-  for (const s of iterateSessions({ count, days, seed, idPrefix })) {
+  const sessions = CORPORA[corpus]({ count, days, seed: existing === 0 ? seed : `${seed}+${existing}`, idPrefix });
+  for (const s of sessions) {
     chunk.push(s);
     if (chunk.length >= CHUNK) {
       added += store.upsertMany(chunk);

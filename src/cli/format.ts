@@ -1,4 +1,5 @@
-import { formatBytes, savingPercent } from '../core/format';
+import { formatBytes } from '../core/format';
+import { savingSentence } from '../core/sync/saving';
 import type { SyncReport } from '../core/sync/engine';
 import { type VerifyReport, verifyPassed } from '../core/sync/verify';
 import type { PullReport } from '../core/sync/pull';
@@ -26,7 +27,7 @@ export function formatSyncReport(r: SyncReport): string {
   const lines = [
     `${head} (${r.strategy}) with ${r.remote} in ${r.durationMs} ms${r.resumed ? ', resumed from a checkpoint' : ''}`,
     `  sent ${r.sent} sessions in ${r.batches} batches, ${r.skipped} unchanged`,
-    `  ${formatBytes(r.bytesRaw)} of records as ${formatBytes(r.bytesSent)} sent (saving ${savingPercent(r.bytesRaw, r.bytesSent)}), ${r.roundTrips} round trips`,
+    `  ${formatBytes(r.bytesRaw)} of records, ${savingSentence(r, formatBytes)}, ${r.roundTrips} round trips`,
   ];
   return lines.join('\n');
 }

@@ -352,6 +352,8 @@ export interface GenerateOptions {
   now?: number;
   /** Default 'gen'. */
   idPrefix?: string;
+  /** Index of the first session (default 0): `first: n` continues where a run of `count: n` stopped. */
+  first?: number;
 }
 
 function sessionId(prefix: string, seed: Seed, index: number): string {
@@ -413,7 +415,7 @@ export function* iterateSessions(opts: GenerateOptions): Generator<Session, void
   const days = opts.days ?? 30;
   const root = Rng.from(seed);
   const world = makeWorld(root.child('world'));
-  for (let i = 0; i < opts.count; i++) {
+  for (let i = opts.first ?? 0; i < (opts.first ?? 0) + opts.count; i++) {
     yield buildSession(root.child(`session:${i}`), world, sessionId(opts.idPrefix ?? 'gen', seed, i), now, days);
   }
 }

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { Session, sessionToJson } from './model';
 
-/** Content hash of a string: 128 bits of SHA-256, hex. Enough to tell "changed" from "unchanged". */
-export function hashText(text: string): string {
+/** Content hash of a string (or bytes): 128 bits of SHA-256, hex. Enough to tell "changed" from "unchanged". */
+export function hashText(text: string | Uint8Array): string {
   return createHash('sha256').update(text).digest('hex').slice(0, 32);
 }
 

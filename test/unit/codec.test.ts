@@ -2,11 +2,15 @@
 // columnar event timeline.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { inflateSync } from 'node:zlib';
 import * as pako from 'pako';
 import {
-  CODEC_NONE, CODEC_ZLIB, CODEC_ZLIB_DICT, FRAME_MAGIC, FrameError, concatBytes, decodeFrames, encodeFrame,
+  CODEC_BINARY, CODEC_NONE, CODEC_ZLIB, CODEC_ZLIB_DICT, FRAME_MAGIC, FrameError, concatBytes, decodeFrames,
+  encodeBinaryFrame, encodeFrame,
 } from '../../src/core/codec/frames';
+import { decodeBinaryTimeline, decodeTimelineChunk, encodeBinaryTimeline } from '../../src/core/codec/timeline-binary';
+import { iterateWildSessions } from '../../src/core/generator-wild';
 import { DICTIONARY_BYTES, trainDictionary } from '../../src/core/codec/dictionary';
 import { Deflater } from '../../src/core/codec/deflater';
 import { decodeTimeline, encodeTimeline, type TimelineColumns } from '../../src/core/codec/timeline';
@@ -244,5 +248,82 @@ describe('reused deflate stream', () => {
     const out = deflater.deflate(encode(last.files), dictA);
     const back = inflateSync(out, { dictionary: Buffer.from(dictA) }).toString('utf8');
     assert.deepEqual(JSON.parse(back), last.files);
+  });
+});
+
+describe('timeline layout 3 (binary columns)', () => {
+  const builtin = generateSessions({ count: 60, seed: 'codec', now: NOW }).map((s) => canonicalSession(s));
+  const wild = [...iterateWildSessions({ count: 60, seed: 'codec', now: NOW })].map((s) => canonicalSession(s));
+  const dict = { id: 7, bytes: trainDictionary([...builtin, ...wild].slice(0, 40)) };
+  const dicts = new Map([[7, dict.bytes]]);
+  const binaryFrame = (events: SessionEvent[], d?: typeof dict) => {
+    const { bytes, bitsAt } = encodeBinaryTimeline(events)!;
+    return encodeBinaryFrame(bytes, d, bitsAt);
+  };
+  const throughFrame = (events: SessionEvent[], d?: typeof dict) =>
+    decodeFrames(binaryFrame(events, d), WHAT, dicts).flatMap((c) => decodeTimelineChunk(c, WHAT));
+
+  test('events of both corpora round-trip exactly, with and without the dictionary', () => {
+    for (const s of [...builtin, ...wild]) {
+      assert.deepEqual(decodeBinaryTimeline(encodeBinaryTimeline(s.events)!.bytes, s.id), s.events, s.id);
+      assert.deepEqual(throughFrame(s.events), s.events, `${s.id} through a frame`);
+      assert.deepEqual(throughFrame(s.events, dict), s.events, `${s.id} through a frame with the dictionary`);
+    }
+  });
+
+  test('is smaller under deflate than layout 2 on both corpora', () => {
+    for (const [name, sessions] of [['builtin', builtin], ['wild', wild]] as const) {
+      const json = sessions.reduce((n, s) => n + encodeFrame(encodeTimeline(s.events)).length, 0);
+      const binary = sessions.reduce((n, s) => n + binaryFrame(s.events).length, 0);
+      assert.ok(binary < json * 0.9, `${name}: ${binary} B binary vs ${json} B JSON`);
+    }
+  });
+
+  test('negative gaps and sizes, exceptions, long details and empty timelines survive', () => {
+    const events: SessionEvent[] = [
+      { t: -5, kind: 'edit', file: 0, added: -3, removed: 1 },
+      { t: -50, kind: 'focus' },
+      { t: 2 ** 50, kind: 'task', detail: 'é'.repeat(300) },
+      { t: 2 ** 50 + 1, kind: 'edit', file: 1, added: 0, removed: -2, detail: 'odd' },
+      { t: 2 ** 50 + 2, kind: 'note' },
+    ];
+    assert.deepEqual(throughFrame(events), events);
+    assert.deepEqual(decodeBinaryTimeline(encodeBinaryTimeline([])!.bytes, WHAT), []);
+  });
+
+  test('values a double cannot zigzag exactly are left to layout 2', () => {
+    assert.equal(encodeBinaryTimeline([{ t: 0, kind: 'edit', file: 0, added: -(2 ** 53 - 1), removed: 0 }]), undefined);
+  });
+
+  test('a value written by earlier releases (layouts 1 and 2) and extended by this one decodes whole', () => {
+    const [a, b, c] = [builtin[1].events.slice(0, 5), builtin[1].events.slice(5, 9), builtin[1].events.slice(9)];
+    const v1 = { t: a.map((e, i) => (i ? e.t - a[i - 1].t : e.t)), k: encodeTimeline(a).k,
+      f: a.map((e) => e.file ?? null), a: a.map((e) => e.added ?? null), r: a.map((e) => e.removed ?? null) };
+    const value = concatBytes([encodeFrame(v1), encodeFrame(encodeTimeline(b)), binaryFrame(c, dict)]);
+    assert.deepEqual(decodeFrames(value, WHAT, dicts).flatMap((chunk) => decodeTimelineChunk(chunk, WHAT)), builtin[1].events);
+  });
+
+  test('truncated or foreign bytes, unknown kinds and newer layouts fail with the record name', () => {
+    const good = encodeBinaryTimeline(builtin[2].events)!.bytes;
+    const malformed = new RegExp(`${WHAT}: timeline frame is malformed`);
+    assert.throws(() => decodeBinaryTimeline(good.subarray(0, good.length - 1), WHAT), malformed);
+    assert.throws(() => decodeBinaryTimeline(concatBytes([good, new Uint8Array([0])]), WHAT), malformed);
+    assert.throws(() => decodeBinaryTimeline(new Uint8Array([4, 0, 0]), WHAT), /timeline version 4 is newer/);
+    assert.throws(() => decodeBinaryTimeline(new Uint8Array([3, 0, 1, 5, 42]), WHAT), /unknown event kind code 42/);
+    const frame = encodeBinaryFrame(good);
+    frame[2] = CODEC_BINARY | 9;
+    assert.throws(() => decodeFrames(frame, WHAT), /unknown codec 9/);
+  });
+});
+
+describe('deflate in parts', () => {
+  test('parts inflate to their concatenation, and near-random bits in a block of their own cost about their size', () => {
+    const text = new TextEncoder().encode('edit save edit focus '.repeat(200));
+    const noise = new Uint8Array(randomBytes(3000));
+    const deflater = new Deflater(6);
+    const parts = deflater.deflateParts([text, noise]).slice();
+    assert.deepEqual(inflateSync(parts), Buffer.concat([text, noise]));
+    const textAlone = deflater.deflate(text).length;
+    assert.ok(parts.length <= textAlone + noise.length + 16, `${parts.length} B for ${textAlone} + ${noise.length}`);
   });
 });

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { continueSession, generateSessions, iterateSessions, languageOf, mutateSessions } from '../../src/core/generator';
 import { EVENT_KINDS, parseSession, sessionToJson, type Session } from '../../src/core/model';
 import { Rng } from '../../src/core/rng';
+import { iterateWildSessions } from '../../src/core/generator-wild';
 
 const NOW = Date.UTC(2025, 5, 1, 12);
 const DAY = 86_400_000;
@@ -166,4 +167,25 @@ test('Rng: seeded, child streams independent of consumption, bounds inclusive', 
   for (let i = 0; i < 2000; i++) if (r.weighted([['a', 9], ['b', 1]]) === 'a') heavy++;
   assert.ok(heavy > 1700 && heavy < 1900, `weighted pick ${heavy}/2000`);
   assert.throws(() => r.pick([]));
+});
+
+test('the wild corpus is valid and differs on purpose: tails, depth, sizes, notes and machines', () => {
+  const sessions = [...iterateWildSessions({ count: 400, seed: 'w', now: NOW })];
+  for (const s of sessions) checkSession(s, NOW);
+  assert.deepEqual([...iterateWildSessions({ count: 3, seed: 'w', now: NOW })].map(sessionToJson),
+    sessions.slice(0, 3).map(sessionToJson), 'deterministic, and independent of the count');
+  const events = sessions.map((s) => s.events.length);
+  assert.ok(Math.min(...events) <= 5 && Math.max(...events) >= 2000, `events from a few to thousands: ${Math.min(...events)}..${Math.max(...events)}`);
+  const depths = sessions.flatMap((s) => s.files.map((f) => f.split('/').length));
+  assert.ok(Math.max(...depths) >= 10 && quantile(depths, 0.5) >= 5, 'deep paths');
+  const gaps = sessions.flatMap((s) => s.events.slice(1).map((e, i) => e.t - s.events[i].t));
+  assert.ok(quantile(gaps, 0.99) / Math.max(1, quantile(gaps, 0.5)) > 50, 'heavy-tailed gaps');
+  const edits = sessions.flatMap((s) => s.events.filter((e) => e.kind === 'edit').map((e) => e.added ?? 0)).filter((n) => n > 0);
+  assert.ok(Math.min(...edits) < 10 && Math.max(...edits) > 100_000, 'edit sizes of every magnitude');
+  const noteChars = sessions.map((s) => s.notes.reduce((n, x) => n + x.text.length, 0));
+  assert.ok(noteChars.filter((n) => n === 0).length > sessions.length / 2 && Math.max(...noteChars) > 5000,
+    'most sessions have no notes, some have long ones');
+  const idStyles = new Set(sessions.map((s) => (/^[0-9a-f]{8}-/.test(s.id) ? 'uuid' : /^01[0-9A-Z]+$/.test(s.id) ? 'sortable' : 'host')));
+  assert.equal(idStyles.size, 3, 'ids from several machines');
+  assert.equal(new Set(sessions.map((s) => s.id)).size, sessions.length, 'unique ids');
 });

@@ -33,7 +33,7 @@ async function store(): Promise<SessionStore> {
 
 const run = (startedAt: number): SyncRun => ({ startedAt, endedAt: startedAt + 10, strategy: 'optimized', remote: 'r',
   result: 'ok', sent: 0, skipped: 0, batches: 0, bytesRaw: 0, bytesSent: 0, roundTrips: 0, rowsWritten: null,
-  rowsRead: null, resumed: false, phases: {}, error: null });
+  rowsRead: null, resumed: false, phases: {}, error: null, naiveBytes: null, setupBytes: 0 });
 
 describe('leftover temporary files', () => {
   test("a sync removes the checkpoint's temporary files a killed run left", async () => {

@@ -58,7 +58,8 @@ async function journalEndingWith(kept: Session[], last: Session): Promise<{ dir:
 /** A sync_runs row as a sync of `sent` sessions would write it. */
 function aRun(sent: number): SyncRun {
   return { startedAt: NOW, endedAt: NOW + 5, strategy: 'optimized', remote: 'file:x', result: 'ok', sent, skipped: 0,
-    batches: 1, bytesRaw: 100, bytesSent: 20, roundTrips: 1, rowsWritten: null, rowsRead: null, resumed: false,
+    batches: 1, bytesRaw: 100, naiveBytes: 300, setupBytes: 0, bytesSent: 20, roundTrips: 1, rowsWritten: null,
+    rowsRead: null, resumed: false,
     phases: {}, error: null };
 }
 

@@ -10,9 +10,13 @@ import { hashText } from '../hash';
 import { planWrite } from '../sync/delta';
 import { encodeTimeline } from '../codec/timeline';
 import { buildDictionary } from './dictionary';
+import { trainDictionary } from '../codec/dictionary';
+import type { Dictionary } from '../codec/frames';
 import type { CodecRow } from './types';
 
 const BATCH = 100;
+/** The sync trains its dictionary on this many sessions (sync/dictionary-cache.ts). */
+const SYNC_TRAINING = 300;
 /** Brotli 11 runs at well under 1 MB/s: it gets a smaller slice of the sample so the table stays quick. */
 const SLOW_SAMPLE = 200;
 const FRAME_HEADER = 8;
@@ -65,25 +69,37 @@ function batchRows(sample: Sample): CodecRow[] {
   ];
 }
 
-function valueBytes(v: InValue): number {
+/** Bytes of a value as SQLite stores it: integers in 0-8 bytes by magnitude, text and BLOBs by length. */
+export function storedBytes(v: InValue): number {
   if (v === null) return 0;
   if (v instanceof Uint8Array || v instanceof ArrayBuffer) return v.byteLength;
+  if (typeof v === 'number' || typeof v === 'bigint') return integerBytes(Number(v));
   return Buffer.byteLength(String(v));
 }
 
-/** The product's own encoding, whatever it currently is: the values of a first (full) write of each record. */
-function productRow(sample: Sample): CodecRow {
+function integerBytes(n: number): number {
+  if (!Number.isInteger(n)) return 8;
+  const m = Math.abs(n);
+  if (n === 0 || n === 1) return 0;
+  return m < 2 ** 7 ? 1 : m < 2 ** 15 ? 2 : m < 2 ** 23 ? 3 : m < 2 ** 31 ? 4 : m < 2 ** 47 ? 6 : 8;
+}
+
+/**
+ * The product's own encoding, whatever it currently is: the values of a first (full) write of each record, with
+ * the files and notes dictionary the sync would train (here from other sessions of the same corpus).
+ */
+function productRow(sample: Sample, dictionary: Dictionary): CodecRow {
   let out = 0;
   let input = 0;
   const start = performance.now();
   sample.sessions.forEach((s, i) => {
     const raw = Buffer.byteLength(sample.json[i]);
     input += raw;
-    const w = planWrite(s, hashText(sample.json[i]), undefined, raw);
-    out += (w.row ?? []).reduce((n: number, v) => n + valueBytes(v), 0);
+    const w = planWrite(s, hashText(sample.json[i]), undefined, raw, dictionary);
+    out += (w.row ?? []).reduce((n: number, v) => n + storedBytes(v), 0);
   });
   return row('chosen encoding (sync full write)', 'record', sample.sessions.length, input, out,
-    performance.now() - start, 'values of the upsert as the sync builds them (before Hrana framing)');
+    performance.now() - start, 'values of a first upload, dictionary from other sessions (before Hrana framing)');
 }
 
 /** The three growing columns of a record as the sync frames them, as JSON texts. */
@@ -116,11 +132,14 @@ function columnarRow(sample: Sample, name: string, dictionary?: Buffer): CodecRo
  * Every row of the table. `training` must be other sessions than the sample, so the dictionary row does not
  * flatter itself by having seen the very records it compresses.
  */
-export function codecTable(sample: Sample, training: Session[]): CodecRow[] {
+export function codecTable(sample: Sample, training: Session[], opts: { brief?: boolean } = {}): CodecRow[] {
+  const product = productRow(sample, { id: 1, bytes: trainDictionary(training.slice(0, SYNC_TRAINING)) });
+  // Brief: only the baseline (node's zlib gives pako's bytes, three times faster) and the sync's own encoding.
+  if (opts.brief) return [timeBatches('node zlib deflate 6', batches(sample.json), sample.json.length, (b) => zlib.deflateSync(b, { level: 6 })), product];
   const dictionary = buildDictionary(training.flatMap(columnTexts));
   return [
     ...batchRows(sample),
-    productRow(sample),
+    product,
     columnarRow(sample, 'columnar + zlib 6'),
     columnarRow(sample, 'columnar + zlib 6 + dictionary', dictionary),
   ];

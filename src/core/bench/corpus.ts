@@ -4,8 +4,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { SessionStore, STORE_FILES } from '../store/session-store';
-import { chooseForMutation, continueSession, iterateSessions, mutationRng } from '../generator';
-import type { Session } from '../model';
+import { chooseForMutation, continueSession, mutationRng } from '../generator';
+import { CORPORA, type CorpusName } from '../corpora';
+import { canonicalSession, type Session } from '../model';
 
 /** Fixed clock and seed: the same sizes always give byte-identical corpora and the same 1% of changes. */
 export const CORPUS_NOW = Date.UTC(2025, 0, 15, 12);
@@ -18,12 +19,12 @@ export function tempDir(label: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `session-sync-bench-${label}-`));
 }
 
-/** Writes a store of `count` generated sessions into a new temp dir and returns that dir. */
-export async function buildCorpus(count: number): Promise<string> {
-  const dir = tempDir(`corpus-${count}`);
+/** Writes a store of `count` sessions of a generated corpus into a new temp dir and returns that dir. */
+export async function buildCorpus(count: number, corpus: CorpusName = 'builtin'): Promise<string> {
+  const dir = tempDir(`corpus-${corpus}-${count}`);
   const { store } = await SessionStore.open(dir);
   let chunk: Session[] = [];
-  for (const s of iterateSessions({ count, seed: SEED, now: CORPUS_NOW })) {
+  for (const s of CORPORA[corpus]({ count, seed: SEED, now: CORPUS_NOW })) {
     chunk.push(s);
     if (chunk.length === CHUNK) {
       store.upsertMany(chunk);
@@ -58,19 +59,18 @@ export function changeOnePercent(store: SessionStore): number {
   return store.upsertMany([...chosen].map((id) => continueSession(store.get(id)!, mutationRng(MUTATE_SEED, id), MUTATE_NOW)));
 }
 
-/** The first `count` sessions of a corpus, in id order (the same sessions in every corpus size). */
-export function readSample(store: SessionStore, count: number): Session[] {
-  const out: Session[] = [];
-  for (const s of store.iterate()) {
-    if (out.length >= count) break;
-    out.push(s);
-  }
-  return out;
+/**
+ * Sessions of the same user (same seed) after the first `after`, to train a dictionary on data the measured sample
+ * does not contain: as the sync trains on the user's own sessions, without flattering itself with the very records
+ * it compresses.
+ */
+export function trainingSessions(count: number, corpus: CorpusName = 'builtin', after = 0): Session[] {
+  return [...CORPORA[corpus]({ count, seed: SEED, now: CORPUS_NOW, first: after })].map((s) => canonicalSession(s));
 }
 
-/** Sessions from another seed, to train a dictionary on data the measured sample does not contain. */
-export function trainingSessions(count: number): Session[] {
-  return [...iterateSessions({ count, seed: 'bench-dictionary', now: CORPUS_NOW })];
+/** The first `count` sessions of a corpus, generated in memory (what the codec table measures). */
+export function corpusSample(count: number, corpus: CorpusName): Session[] {
+  return [...CORPORA[corpus]({ count, seed: SEED, now: CORPUS_NOW })].map((s) => canonicalSession(s));
 }
 
 export function removeDir(dir: string): void {

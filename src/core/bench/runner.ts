@@ -2,8 +2,8 @@
 // then the codec table on a sample of the first corpus. Runs one after another so they never share CPU or link.
 import * as os from 'node:os';
 import type { Strategy } from '../sync/context';
-import { SessionStore } from '../store/session-store';
-import { buildCorpus, readSample, removeDir, trainingSessions } from './corpus';
+import { CORPUS_NAMES } from '../corpora';
+import { buildCorpus, corpusSample, removeDir, trainingSessions } from './corpus';
 import { casesFor, skipReason } from './plan';
 import { runScenario } from './scenario';
 import { codecTable, makeSample } from './codecs';
@@ -22,13 +22,13 @@ export function machineInfo(): MachineInfo {
     loadAvg1m: Math.round(os.loadavg()[0] * 10) / 10 };
 }
 
-async function codecsFrom(corpusDir: string, count: number): Promise<CodecRow[]> {
-  const { store } = await SessionStore.open(corpusDir, { readOnly: true });
-  try {
-    return codecTable(makeSample(readSample(store, count)), trainingSessions(TRAINING_SESSIONS));
-  } finally {
-    await store.close();
-  }
+/** The codec table on every corpus, whichever one the runs used: the codec must fit data it was not tuned to. */
+function allCodecs(count: number, log: (line: string) => void): CodecRow[] {
+  return CORPUS_NAMES.flatMap((corpus) => {
+    log(`Codec table, ${corpus} corpus (${count} sessions)...`);
+    return codecTable(makeSample(corpusSample(count, corpus)), trainingSessions(TRAINING_SESSIONS, corpus, count))
+      .map((row) => ({ ...row, corpus }));
+  });
 }
 
 export async function runBenchmark(opts: BenchOptions): Promise<BenchResult> {
@@ -37,14 +37,16 @@ export async function runBenchmark(opts: BenchOptions): Promise<BenchResult> {
   const strategies: Strategy[] = opts.strategies ?? STRATEGIES;
   const link = { rttMs: opts.rttMs, mbit: opts.mbit };
   const started = performance.now();
+  const corpus = opts.corpus ?? 'builtin';
   const result: BenchResult = { startedAt: new Date().toISOString(),
-    options: { sizes: opts.sizes, rttMs: opts.rttMs, mbit: opts.mbit, targets, strategies }, machine: machineInfo(),
+    options: { sizes: opts.sizes, rttMs: opts.rttMs, mbit: opts.mbit, targets, strategies, corpus },
+    machine: machineInfo(),
     corpusSeconds: {}, runs: [], skipped: [], codecs: [], totalSeconds: 0 };
   const smallest = Math.min(...opts.sizes);
   for (const [i, size] of opts.sizes.entries()) {
     const t0 = performance.now();
-    log(`Generating ${size} sessions...`);
-    const corpusDir = await buildCorpus(size);
+    log(`Generating ${size} sessions (${corpus} corpus)...`);
+    const corpusDir = await buildCorpus(size, corpus);
     result.corpusSeconds[String(size)] = round1((performance.now() - t0) / 1000);
     try {
       for (const target of targets) {
@@ -62,10 +64,7 @@ export async function runBenchmark(opts: BenchOptions): Promise<BenchResult> {
           for (const r of runs) log(`  ${r.case}: ${r.records} records, ${r.bytesUp} B up, ${r.durationMs} ms (${r.result})`);
         }
       }
-      if (i === 0) {
-        log('Codec table...');
-        result.codecs = await codecsFrom(corpusDir, Math.min(size, opts.codecSample ?? DEFAULT_CODEC_SAMPLE));
-      }
+      if (i === 0) result.codecs = allCodecs(Math.min(size, opts.codecSample ?? DEFAULT_CODEC_SAMPLE), log);
     } finally {
       removeDir(corpusDir);
     }

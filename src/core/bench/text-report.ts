@@ -54,17 +54,27 @@ export function growthTable(runs: RunRecord[]): string {
   return table(['target', 'strategy', 'initial sync duration by size (growth over the smallest)'], rows);
 }
 
+/** The baseline every codec row is compared with: deflate 6 over batches of 100 whole JSON records (pako and node's
+ * zlib give the same bytes). */
+const BASELINE_CODECS = ['pako deflate 6', 'node zlib deflate 6'];
+
 export function codecsTable(rows: CodecRow[]): string {
-  return table(['codec', 'unit', 'sessions', 'input', 'output', 'ratio', 'MB/s', 'note'], rows.map((c) => [c.name,
-    c.unit, num(c.sessions), formatBytes(c.inputBytes), formatBytes(c.outputBytes), c.ratio.toFixed(3),
-    c.mbPerSec.toFixed(1), c.note ?? '']));
+  const baseline = (c: CodecRow) => rows.find((r) => BASELINE_CODECS.includes(r.name) && r.unit === 'batch' &&
+    r.corpus === c.corpus);
+  return table(['corpus', 'codec', 'unit', 'sessions', 'input', 'output', 'ratio', 'x deflate-6 batch', 'MB/s',
+    'note'], rows.map((c) => {
+    const base = baseline(c);
+    return [c.corpus ?? '', c.name, c.unit, num(c.sessions), formatBytes(c.inputBytes), formatBytes(c.outputBytes),
+      c.ratio.toFixed(3), base ? (c.ratio / base.ratio).toFixed(2) : '', c.mbPerSec.toFixed(1), c.note ?? ''];
+  }));
 }
 
 export function formatBench(b: BenchResult): string {
   const m = b.machine;
   return [
     `Session Sync benchmark, ${b.startedAt}: ${m.cpus} CPUs (${m.cpuModel}), ${m.memoryGb} GB, Node ${m.node}, ` +
-      `${m.platform}, load ${m.loadAvg1m} at start; link ${b.options.rttMs} ms RTT, ${b.options.mbit} Mbit/s; total ${b.totalSeconds} s`,
+      `${m.platform}, load ${m.loadAvg1m} at start; link ${b.options.rttMs} ms RTT, ${b.options.mbit} Mbit/s; ` +
+      `runs on the ${b.options.corpus ?? 'builtin'} corpus; total ${b.totalSeconds} s`,
     '', 'Runs', runsTable(b.runs), '', 'Optimized versus naive', comparisonTable(b.runs), '',
     'Growth', growthTable(b.runs), '', 'Codecs (same sessions, ratio = output / canonical JSON)',
     codecsTable(b.codecs), '',

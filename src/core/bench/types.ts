@@ -1,5 +1,6 @@
 // The benchmark's inputs and results: what `session-sync bench --json` writes, so keep it stable.
 import type { Strategy } from '../sync/context';
+import type { CorpusName } from '../corpora';
 
 export interface BenchOptions {
   /** Corpus sizes (sessions), run in this order. */
@@ -12,8 +13,10 @@ export interface BenchOptions {
   targets?: Target[];
   /** Which strategies to run; default both (naive alone costs the whole corpus 3 times over the link). */
   strategies?: Strategy[];
-  /** Sessions sampled from the first corpus for the codec table (default 2,000, capped at the corpus). */
+  /** Sessions of each corpus for the codec table (default 2,000, capped at the first size). */
   codecSample?: number;
+  /** Which generated corpus the runs use (default builtin); the codec table covers every corpus. */
+  corpus?: CorpusName;
   /** Progress lines (to stderr in the CLI). */
   log?: (line: string) => void;
   /** Run every case at every size, however long the link takes (default: the budgeted plan, see plan.ts). */
@@ -68,6 +71,8 @@ export interface RunRecord {
 }
 
 export interface CodecRow {
+  /** The corpus the sample came from. */
+  corpus?: CorpusName;
   name: string;
   /** What was compressed: batches of 100 records or each record alone. */
   unit: 'batch' | 'record';
@@ -94,7 +99,8 @@ export interface MachineInfo {
 
 export interface BenchResult {
   startedAt: string;
-  options: { sizes: number[]; rttMs: number; mbit: number; targets: Target[]; strategies: Strategy[] };
+  options: { sizes: number[]; rttMs: number; mbit: number; targets: Target[]; strategies: Strategy[];
+    corpus: CorpusName };
   machine: MachineInfo;
   /** Seconds to generate and store each corpus (not part of any sync). */
   corpusSeconds: Record<string, number>;

@@ -1,5 +1,5 @@
 import {
-  Z_FINISH, Z_OK, Z_STREAM_END, ZStream, zlibDeflate, zlibDeflateInit2, zlibDeflateReset, zlibDeflateSetDictionary,
+  Z_BLOCK, Z_FINISH, Z_OK, Z_STREAM_END, ZStream, zlibDeflate, zlibDeflateInit2, zlibDeflateReset, zlibDeflateSetDictionary,
 } from 'pako';
 
 /** Deflate's method number (the only one zlib defines) and its default strategy. */
@@ -41,19 +41,32 @@ export class Deflater {
    * this deflater's own buffer, valid until its next call: copy it to keep it.
    */
   deflate(input: Uint8Array, dictionary?: Uint8Array): Uint8Array<ArrayBuffer> {
+    return this.deflateParts([input], dictionary);
+  }
+
+  /**
+   * One zlib stream of the parts back to back, each part ending a deflate block (Z_BLOCK), so each gets the block
+   * type and Huffman codes that suit it: a part of near-random bits is stored as it is instead of costing its
+   * neighbours' codes more. One part gives exactly `deflate`'s bytes.
+   */
+  deflateParts(parts: Uint8Array[], dictionary?: Uint8Array): Uint8Array<ArrayBuffer> {
     const s = this.strm;
     check(zlibDeflateReset(s), s);
     if (dictionary) this.applyDictionary(dictionary);
-    s.input = input;
-    s.next_in = 0;
-    s.avail_in = input.length;
-    // zlib's deflateBound: room for incompressible input, so one call finishes the stream.
-    const bound = input.length + (input.length >> 12) + (input.length >> 14) + (input.length >> 25) + 13 + 6;
+    const size = parts.reduce((n, p) => n + p.length, 0);
+    // zlib's deflateBound, plus a block header per part: room for incompressible input, so no call runs out.
+    const bound = size + (size >> 12) + (size >> 14) + (size >> 25) + 13 + 6 + 8 * parts.length;
     if (this.out.length < bound) this.out = new Uint8Array(bound * 2);
     s.output = this.out;
     s.next_out = 0;
     s.avail_out = bound;
-    const status = zlibDeflate(s, Z_FINISH);
+    let status: number = Z_OK;
+    parts.forEach((part, i) => {
+      s.input = part;
+      s.next_in = 0;
+      s.avail_in = part.length;
+      status = zlibDeflate(s, i === parts.length - 1 ? Z_FINISH : Z_BLOCK);
+    });
     if (status !== Z_STREAM_END) throw new Error(`deflate failed: ${s.msg || `status ${status}`}`);
     s.input = EMPTY; // keep no reference to the caller's data
     return s.output.subarray(0, s.next_out);

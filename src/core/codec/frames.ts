@@ -8,17 +8,21 @@ import { Deflater } from './deflater';
  *
  *   byte 0     0x53 ('S')      magic
  *   byte 1     1               frame format version
- *   byte 2     codec           0 = none (UTF-8 JSON), 1 = zlib (RFC 1950 deflate),
- *                              2 = zlib with a preset dictionary (the remote's session_sync_dictionaries row)
+ *   byte 2     codec           bits 0-6: 0 = none, 1 = zlib (RFC 1950 deflate),
+ *                              2 = zlib with a preset dictionary (the remote's session_sync_dictionaries row);
+ *                              bit 7 (0x80): the content is binary (a timeline chunk of layout 3), not UTF-8 JSON
  *   byte 3     dictionary id   for codec 2; 0 otherwise
  *   bytes 4-7  length          payload bytes, unsigned 32-bit big-endian
- *   payload    JSON (codec 0) or zlib stream of JSON (codecs 1 and 2)
+ *   payload    the content, as it is (codec 0) or as a zlib stream (codecs 1 and 2)
+ * Readers from before bit 7 existed refuse such a frame as an unknown codec, with a message to update.
  */
 export const FRAME_MAGIC = 0x53;
 export const FRAME_VERSION = 1;
 export const CODEC_NONE = 0;
 export const CODEC_ZLIB = 1;
 export const CODEC_ZLIB_DICT = 2;
+/** Added to the codec byte when the content is bytes rather than JSON text. */
+export const CODEC_BINARY = 0x80;
 
 /** A preset dictionary: zlib starts with these bytes already seen, so short values compress well. */
 export interface Dictionary {
@@ -45,12 +49,26 @@ export function encodeFrame(value: unknown, dict?: Dictionary): Uint8Array {
 /** A frame of JSON text the caller has already serialized (it hashes the same text). */
 export function encodeJsonFrame(text: string, dict?: Dictionary): Uint8Array {
   if (utf8.length < text.length * 3) utf8 = new Uint8Array(text.length * 6); // UTF-8 takes at most 3 bytes per UTF-16 unit
-  const json = utf8.subarray(0, encoder.encodeInto(text, utf8).written);
+  return frameOf(utf8.subarray(0, encoder.encodeInto(text, utf8).written), 0, dict);
+}
+
+/**
+ * A frame of binary content (a layout-3 timeline chunk). From `blockAt` on, the content is near-random bits: they
+ * get a deflate block of their own (see Deflater.deflateParts); any inflater reads the stream the same way.
+ */
+export function encodeBinaryFrame(content: Uint8Array, dict?: Dictionary, blockAt = content.length): Uint8Array {
+  return frameOf(content, CODEC_BINARY, dict, blockAt);
+}
+
+/** Compresses `content` when that makes it smaller, and puts the header in front. */
+function frameOf(content: Uint8Array, kind: number, dict?: Dictionary, blockAt = content.length): Uint8Array {
   let codec = CODEC_NONE;
-  let payload = json;
-  if (json.length >= MIN_COMPRESS || dict) {
-    const deflated = deflater.deflate(json, dict?.bytes);
-    if (deflated.length < json.length) {
+  let payload = content;
+  if (content.length >= MIN_COMPRESS || dict) {
+    const parts = blockAt > 0 && blockAt < content.length
+      ? [content.subarray(0, blockAt), content.subarray(blockAt)] : [content];
+    const deflated = deflater.deflateParts(parts, dict?.bytes);
+    if (deflated.length < content.length) {
       codec = dict ? CODEC_ZLIB_DICT : CODEC_ZLIB;
       payload = deflated;
     }
@@ -58,7 +76,7 @@ export function encodeJsonFrame(text: string, dict?: Dictionary): Uint8Array {
   const out = new Uint8Array(HEADER + payload.length);
   out[0] = FRAME_MAGIC;
   out[1] = FRAME_VERSION;
-  out[2] = codec;
+  out[2] = codec | kind;
   out[3] = codec === CODEC_ZLIB_DICT ? dict!.id : 0;
   new DataView(out.buffer).setUint32(4, payload.length);
   out.set(payload, HEADER);
@@ -66,8 +84,8 @@ export function encodeJsonFrame(text: string, dict?: Dictionary): Uint8Array {
 }
 
 /**
- * Decodes every frame of a value; `what` names the record and column for the error message, and `dicts`
- * holds the remote's dictionaries by id.
+ * Decodes every frame of a value: JSON content parsed, binary content as bytes. `what` names the record and
+ * column for the error message, and `dicts` holds the remote's dictionaries by id.
  */
 export function decodeFrames(value: Uint8Array | ArrayBuffer | null, what: string,
   dicts: ReadonlyMap<number, Uint8Array> = new Map()): unknown[] {
@@ -87,7 +105,8 @@ export function decodeFrames(value: Uint8Array | ArrayBuffer | null, what: strin
     const length = view.getUint32(at + 4);
     const payload = bytes.subarray(at + HEADER, at + HEADER + length);
     if (payload.length !== length) throw new FrameError(`${what}: value is truncated`);
-    out.push(parseJson(decodePayload(codec, bytes[at + 3], payload, what, dicts), what));
+    const content = decodePayload(codec & ~CODEC_BINARY, bytes[at + 3], payload, what, dicts);
+    out.push(codec & CODEC_BINARY ? content : parseJson(textOf(content, what), what));
     at += HEADER + length;
   }
   return out;
@@ -101,16 +120,25 @@ function parseJson(text: string, what: string): unknown {
   }
 }
 
+/** decoder.decode, with a broken UTF-8 sequence reported as a corrupt value. */
+function textOf(content: Uint8Array, what: string): string {
+  try {
+    return decoder.decode(content);
+  } catch {
+    throw new FrameError(`${what}: the value decodes but is not UTF-8 text`);
+  }
+}
+
 function decodePayload(codec: number, dictId: number, payload: Uint8Array, what: string,
-  dicts: ReadonlyMap<number, Uint8Array>): string {
+  dicts: ReadonlyMap<number, Uint8Array>): Uint8Array {
   const dictionary = codec === CODEC_ZLIB_DICT ? dicts.get(dictId) : undefined;
   if (codec === CODEC_ZLIB_DICT && !dictionary) {
     throw new FrameError(`${what}: needs dictionary ${dictId}, which the remote does not hold`);
   }
   try {
-    if (codec === CODEC_NONE) return decoder.decode(payload);
-    if (codec === CODEC_ZLIB) return decoder.decode(pako.inflate(payload));
-    if (codec === CODEC_ZLIB_DICT) return decoder.decode(pako.inflate(payload, { dictionary }));
+    if (codec === CODEC_NONE) return payload;
+    if (codec === CODEC_ZLIB) return pako.inflate(payload);
+    if (codec === CODEC_ZLIB_DICT) return pako.inflate(payload, { dictionary });
   } catch (err) {
     throw new FrameError(`${what}: compressed data is corrupt (${(err as Error).message || String(err)})`);
   }

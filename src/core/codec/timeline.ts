@@ -5,12 +5,13 @@ import { EVENT_KINDS, EventKind, SessionEvent } from '../model';
  * as the list of its values. Deflate finds far more repetition in columns than in an array of objects
  * (measured in ../shared/README.md: a third smaller per record).
  *
- * Version 2 (`v: 2`, written now) lists a field's values only for the events that have it. Which fields an
+ * Version 2 (`v: 2`, written before layout 3 and still for values layout 3 cannot hold) lists a field's values only for the events that have it. Which fields an
  * event has follows from its kind (DEFAULT_FIELDS: an edit has a file and added and removed counts, a task
  * has a detail) except for the events in `x`. Version 1 (no `v`, written before) gives every column one
  * value per event, null where the field is absent; both decode, so remotes written by either stay readable.
  * On 2,000 generated sessions version 2 is 37% less JSON than version 1, deflates to 9.5% fewer bytes, and
- * deflating it takes 26% less time (`node --import tsx scripts/measure-encode.ts`).
+ * deflating it takes 26% less time (`node --import tsx scripts/measure-encode.ts`). Layout 3 (timeline-binary.ts)
+ * writes the same columns as bytes.
  */
 export interface TimelineColumns {
   v?: 2;
@@ -32,12 +33,14 @@ const KIND_OF = new Map<string, EventKind>(EVENT_KINDS.map((k, i) => [KIND_LETTE
 
 type Optional = 'file' | 'added' | 'removed' | 'detail';
 type Column = 'f' | 'a' | 'r' | 'd';
-/** Each optional field: its column and its bit in a set of fields. */
-const COLUMNS: [Column, Optional, number][] = [['f', 'file', 1], ['a', 'added', 2], ['r', 'removed', 4], ['d', 'detail', 8]];
-const ALL_FIELDS = 15;
+/** Each optional field: its column and its bit in a set of fields (layouts 2 and 3). */
+export const FIELD_COLUMNS: [Column, Optional, number][] = [['f', 'file', 1], ['a', 'added', 2], ['r', 'removed', 4],
+  ['d', 'detail', 8]];
+const COLUMNS = FIELD_COLUMNS;
+export const ALL_FIELDS = 15;
 
 /** The fields an event of each kind has unless `x` says otherwise (part of the stored format: never change). */
-const DEFAULT_FIELDS: Record<EventKind, number> = {
+export const DEFAULT_FIELDS: Record<EventKind, number> = {
   open: 1, edit: 1 | 2 | 4, save: 1, focus: 1, blur: 0, debug: 8, task: 8, terminal: 8, note: 0,
 };
 

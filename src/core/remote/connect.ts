@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { createClient, InStatement, ResultSet, TransactionMode } from '@libsql/client';
 import { HranaHttp, protobufServerCounters } from './hrana-http';
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../store/private-files';
+import { leanFetch, leanRequest } from '../net/lean-fetch';
 
 /** What one sync cost on the wire and on the server, as counted where it happens. */
 export interface RemoteMeter {
@@ -72,12 +73,11 @@ export class Remote {
   private get client(): Backend {
     if (this.backend) return this.backend;
     if (this.isFile) createPrivateFile(localFilePath(this.target.url));
-    const counted = (req: Request) => this.countedFetch(req);
     this.backend = HTTP_SCHEMES.test(this.target.url) && this.wire !== 'stock'
-      ? new HranaHttp(this.target.url, this.target.authToken, counted)
+      ? new HranaHttp(this.target.url, this.target.authToken, (req: Request) => this.countedFetch(req, 'lean'))
       : createClient({
         url: this.target.url, authToken: this.target.authToken, intMode: 'number',
-        ...(this.isFile ? {} : { fetch: counted }),
+        ...(this.isFile ? {} : { fetch: (req: Request) => this.countedFetch(req, 'stock') }),
       });
     return this.backend;
   }
@@ -132,12 +132,23 @@ export class Remote {
     }
   }
 
-  private async countedFetch(req: Request): Promise<Response> {
+  /**
+   * Sends a request and counts it. 'stock' goes through Node's fetch, as @libsql/client does (the naive baseline);
+   * 'lean' sends only the headers the server needs (net/lean-fetch.ts).
+   */
+  private async countedFetch(req: Request, how: 'stock' | 'lean'): Promise<Response> {
     this.meter.roundTrips++;
-    const body = req.body ? (await req.clone().arrayBuffer()).byteLength : 0;
-    this.meter.bytesSent += requestHeadBytes(req, body) + body;
     const signal = AbortSignal.any([req.signal, AbortSignal.timeout(this.timeoutMs)]);
-    const resp = await fetch(req, { signal });
+    let resp: Response;
+    if (how === 'lean') {
+      const lean = await leanRequest(req);
+      this.meter.bytesSent += lean.headBytes + lean.body.length;
+      resp = await leanFetch(lean, signal);
+    } else {
+      const body = req.body ? (await req.clone().arrayBuffer()).byteLength : 0;
+      this.meter.bytesSent += requestHeadBytes(req, body) + body;
+      resp = await fetch(req, { signal });
+    }
     let data: ArrayBuffer | string = await resp.arrayBuffer();
     this.meter.bytesReceived += data.byteLength; // after fetch undid any gzip: payload bytes, not socket bytes
     if (resp.ok) this.addServerCounters(new Uint8Array(data), resp.headers.get('content-type') ?? '');

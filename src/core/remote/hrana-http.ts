@@ -16,10 +16,12 @@ const SQL_CACHE_MAX = 30;
 const SQL_CACHE_MAX_CHARS = 5000;
 
 /**
- * Base URLs whose v3 endpoint this process has already seen. hrana-client probes the version (a GET) once per
- * client, and the extension opens a client per sync: answering later probes here saves that round trip.
+ * Base URLs whose v3 endpoint must be probed for real. hrana-client probes the version (a GET) once per client, and
+ * every CLI run and the first sync of an editor window open a new client: one round trip more for a tiny sync. Turso
+ * and sqld serve v3, so the probe is answered "yes" here without asking; a server that then answers 404 to the v3
+ * pipeline lands in this set, and the request is made again after a real probe (404: nothing was executed).
  */
-const v3Confirmed = new Set<string>();
+const probeFor = new Set<string>();
 
 const BEGIN: Record<TransactionMode, string> = {
   write: 'BEGIN IMMEDIATE', read: 'BEGIN TRANSACTION READONLY', deferred: 'BEGIN DEFERRED',
@@ -36,34 +38,49 @@ export class HranaHttp {
 
   /** One statement, outside any transaction, in one HTTP request (the stream opens and closes with it). */
   async execute(stmt: InStatement): Promise<ResultSet> {
-    try {
+    return this.onEndpoint(async () => {
       const stream = this.connect().openStream();
       const rows = stream.query(toHranaStmt(stmt));
       stream.closeGracefully();
       return toResultSet(await rows);
-    } catch (e) {
-      throw mapHranaError(e);
-    }
+    });
   }
 
   /** All statements in one transaction and one HTTP request: all commit or none do. */
   async batch(stmts: InStatement[], mode: TransactionMode = 'deferred'): Promise<ResultSet[]> {
+    return this.onEndpoint(() => this.batchOnce(stmts, mode));
+  }
+
+  /** Runs `op`; if the assumed v3 endpoint is missing (HTTP 404), probes the server for real and runs it again. */
+  private async onEndpoint<T>(op: () => Promise<T>): Promise<T> {
     try {
-      const client = this.connect();
-      const version = await client.getVersion();
-      const stream = client.openStream();
-      let results: Promise<ResultSet[]>;
-      try {
-        const hranaStmts = stmts.map(toHranaStmt);
-        storeRepeatedSql(stream, hranaStmts);
-        results = runInTransaction(stream.batch(false), mode, version, hranaStmts);
-      } finally {
-        stream.closeGracefully(); // pipelined: the close rides in the same request as the batch
-      }
-      return await results;
+      return await op();
     } catch (e) {
-      throw mapHranaError(e);
+      if (!isMissingEndpoint(e) || probeFor.has(this.baseUrl)) throw mapHranaError(e);
+      probeFor.add(this.baseUrl);
+      this.client?.close();
+      this.client = undefined;
+      try {
+        return await op();
+      } catch (again) {
+        throw mapHranaError(again);
+      }
     }
+  }
+
+  private async batchOnce(stmts: InStatement[], mode: TransactionMode): Promise<ResultSet[]> {
+    const client = this.connect();
+    const version = await client.getVersion();
+    const stream = client.openStream();
+    let results: Promise<ResultSet[]>;
+    try {
+      const hranaStmts = stmts.map(toHranaStmt);
+      storeRepeatedSql(stream, hranaStmts);
+      results = runInTransaction(stream.batch(false), mode, version, hranaStmts);
+    } finally {
+      stream.closeGracefully(); // pipelined: the close rides in the same request as the batch
+    }
+    return await results;
   }
 
   close(): void {
@@ -86,14 +103,14 @@ export class HranaHttp {
   }
 
   /**
-   * The version probe (GET /v3-protobuf) falls back to v2 JSON for the client's lifetime on any non-OK answer.
-   * Only "no such endpoint" should mean that: a server error, rate limit or auth failure becomes an error (and a
-   * fresh client on retry). The probe also carries the token, in case a server guards it. A base URL already seen
-   * to serve v3 in this process is answered without a request.
+   * The version probe (GET /v3-protobuf) is answered "yes" without a request unless this server refused v3 before
+   * (see probeFor). A real probe falls back to v2 JSON for the client's lifetime on any non-OK answer. Only "no
+   * such endpoint" should mean that: a server error, rate limit or auth failure becomes an error (and a fresh client
+   * on retry). The probe also carries the token, in case a server guards it.
    */
   private async probeAwareFetch(req: Request): Promise<Response> {
     if (req.method !== 'GET') return this.fetchFn(req);
-    if (v3Confirmed.has(this.baseUrl)) return new Response(null, { status: 200 });
+    if (!probeFor.has(this.baseUrl)) return new Response(null, { status: 200 });
     const headers = new Headers(req.headers);
     if (this.authToken && !headers.has('authorization')) headers.set('authorization', `Bearer ${this.authToken}`);
     const resp = await this.fetchFn(new Request(req, { headers }));
@@ -102,9 +119,16 @@ export class HranaHttp {
       throw new hrana.HttpServerError(`Server returned HTTP status ${resp.status}${text ? `: ${text}` : ''}`,
         resp.status);
     }
-    if (resp.ok) v3Confirmed.add(this.baseUrl);
     return resp;
   }
+}
+
+/** An HTTP 404 from the server anywhere in the error's causes: the endpoint asked for does not exist there. */
+function isMissingEndpoint(e: unknown): boolean {
+  for (let x = e, depth = 0; x && depth < 5; x = (x as { cause?: unknown }).cause, depth++) {
+    if (x instanceof hrana.HttpServerError && x.status === 404) return true;
+  }
+  return false;
 }
 
 /** The HTTP base URL of a libsql:/http:/https: URL; libsql: means TLS unless `?tls=0`, as in @libsql/client. */

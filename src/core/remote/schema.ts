@@ -122,19 +122,23 @@ export async function ensureRemoteSchema(remote: Remote): Promise<void> {
 }
 
 /**
- * A statement that fails (SQLite's "integer overflow", from abs() of the smallest integer) unless the remote's
- * schema version is `version`. As the first statement of a write batch it makes the batch's transaction refuse
- * to write a remote that another release has moved on, at no extra round trip.
+ * An SQL expression that is 0 when the remote's schema version is `version` and fails its statement otherwise
+ * (SQLite's "integer overflow"; a missing version row fails too). Riding inside the first write of a batch, it makes
+ * the batch's transaction refuse a remote that another release has moved on, at no extra round trip or statement.
  */
-export function schemaGuard(version = REMOTE_SCHEMA_VERSION): InStatement {
-  return {
-    sql: `SELECT abs(CASE WHEN (SELECT value FROM session_sync_meta WHERE key = 'schema_version') = ?
-                 THEN 0 ELSE -9223372036854775807 - 1 END)`,
-    args: [String(version)],
-  };
+export function schemaCheck(version = REMOTE_SCHEMA_VERSION): string {
+  // `IS NOT` gives 0 or 1; times 0x8000000000000000 (the smallest integer) that is 0 or the one value abs() cannot
+  // negate. Short on purpose: it travels in every batch.
+  return `abs(((SELECT value FROM session_sync_meta WHERE key='schema_version')IS NOT '${Math.trunc(version)}')` +
+    '*0x8000000000000000)';
 }
 
-/** True for the error schemaGuard raises. */
+/** schemaCheck as a statement of its own, for a batch that has no ledger row to carry it. */
+export function schemaGuard(version = REMOTE_SCHEMA_VERSION): InStatement {
+  return `SELECT ${schemaCheck(version)}g`;
+}
+
+/** True for the error schemaCheck raises. */
 export function isSchemaGuardFailure(err: unknown): boolean {
   for (let e = err as { message?: string; cause?: unknown } | undefined, i = 0; e && i < 6; e = e.cause as typeof e, i++) {
     if (/integer overflow/i.test(e.message ?? '')) return true;

@@ -47,14 +47,18 @@ export interface SyncTotals {
   batchesPlanned: number;
   skippedBatches: number;
   bytesRaw: number;
+  /** naiveRecordBytes summed over the records sent. */
+  naiveRecordBytes: number;
+  /** Request bytes spent setting the remote up (schema, dictionary) rather than sending records. */
+  setupBytes: number;
   resumed: boolean;
   /** Records found already on the remote after an interruption (not sent again). */
   reconciled: number;
 }
 
 export function newTotals(): SyncTotals {
-  return { sent: 0, skipped: 0, batches: 0, batchesPlanned: 0, skippedBatches: 0, bytesRaw: 0, resumed: false,
-    reconciled: 0 };
+  return { sent: 0, skipped: 0, batches: 0, batchesPlanned: 0, skippedBatches: 0, bytesRaw: 0, naiveRecordBytes: 0,
+    setupBytes: 0, resumed: false, reconciled: 0 };
 }
 
 /** Everything a strategy needs for one run. */

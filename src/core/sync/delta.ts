@@ -1,8 +1,9 @@
 import type { InValue } from '@libsql/client';
 import type { Session } from '../model';
 import { hashText } from '../hash';
-import { Dictionary, encodeJsonFrame } from '../codec/frames';
+import { Dictionary, encodeBinaryFrame, encodeJsonFrame } from '../codec/frames';
 import { encodeTimeline } from '../codec/timeline';
+import { BinaryTimeline, encodeBinaryTimeline } from '../codec/timeline-binary';
 
 /**
  * Field-level delta sync. For each record the local store keeps its "shape": what the remote holds of it
@@ -33,8 +34,10 @@ export interface RecordWrite {
   sql?: string;
   args?: InValue[];
   shape: Shape;
-  /** Canonical JSON bytes of the whole record: what the naive approach would send. */
+  /** Canonical JSON bytes of the whole record. */
   rawBytes: number;
+  /** What the naive approach would send for this record (sync/naive-estimate.ts), when the encoder knew it. */
+  naiveBytes?: number;
 }
 
 /** A timeline with more frames than this is rewritten as one frame, so reads stay cheap. */
@@ -59,29 +62,40 @@ function plainColumns(s: Session): Record<string, InValue> {
   };
 }
 
-/** The JSON text each growing column's frame holds: the timeline in columns, files and notes as they are. */
+/**
+ * What each growing column's frame holds: the timeline as layout-3 bytes (layout-2 JSON for the rare values
+ * bytes cannot hold), files and notes as JSON text.
+ */
 type Growing = 'events' | 'files' | 'notes';
-const FRAME_JSON: Record<Growing, (items: unknown[]) => string> = {
-  events: (e) => JSON.stringify(encodeTimeline(e as Session['events'])),
+type Content = string | BinaryTimeline;
+const FRAME_CONTENT: Record<Growing, (items: unknown[]) => Content> = {
+  events: (e) => encodeBinaryTimeline(e as Session['events']) ?? JSON.stringify(encodeTimeline(e as Session['events'])),
   files: (x) => JSON.stringify(x),
   notes: (x) => JSON.stringify(x),
 };
 const GROWING: Growing[] = ['events', 'files', 'notes'];
 
-/** The hash a shape keeps of the first `n` items: of the JSON their frame would hold. */
-const prefixHash = (col: Growing, items: unknown[], n: number): string =>
-  hashText(FRAME_JSON[col](n === items.length ? items : items.slice(0, n)));
+const frameOf = (content: Content, dict?: Dictionary): Uint8Array =>
+  typeof content === 'string' ? encodeJsonFrame(content, dict) : encodeBinaryFrame(content.bytes, dict, content.bitsAt);
 
-/** The frame JSON of each growing column of `s`, whole. */
-function wholeJson(s: Session): Record<Growing, string> {
-  return { events: FRAME_JSON.events(s.events), files: FRAME_JSON.files(s.files), notes: FRAME_JSON.notes(s.notes) };
+/**
+ * The hash a shape keeps of the first `n` items: of the content their frame would hold. (Shapes recorded when
+ * timelines were JSON do not match a layout-3 hash: such a session is written whole once, then appends again.)
+ */
+const prefixHash = (col: Growing, items: unknown[], n: number): string =>
+  hashOf(FRAME_CONTENT[col](n === items.length ? items : items.slice(0, n)));
+const hashOf = (content: Content): string => hashText(typeof content === 'string' ? content : content.bytes);
+
+/** The frame content of each growing column of `s`, whole. */
+function wholeJson(s: Session): Record<Growing, Content> {
+  return { events: FRAME_CONTENT.events(s.events), files: FRAME_CONTENT.files(s.files), notes: FRAME_CONTENT.notes(s.notes) };
 }
 
-function shapeOf(s: Session, json: Record<Growing, string>, frames: number): Shape {
+function shapeOf(s: Session, json: Record<Growing, Content>, frames: number): Shape {
   return {
-    events: s.events.length, eventsHash: hashText(json.events),
-    files: s.files.length, filesHash: hashText(json.files),
-    notes: s.notes.length, notesHash: hashText(json.notes),
+    events: s.events.length, eventsHash: hashOf(json.events),
+    files: s.files.length, filesHash: hashOf(json.files),
+    notes: s.notes.length, notesHash: hashOf(json.notes),
     frames,
     meta: plainColumns(s),
   };
@@ -112,22 +126,25 @@ function canAppend(s: Session, sh: Shape): boolean {
 function fullWrite(s: Session, hash: string, rawBytes: number, dict?: Dictionary): RecordWrite {
   const plain = plainColumns(s);
   const json = wholeJson(s);
-  const frame = (col: Growing, d?: Dictionary) => (s[col].length === 0 ? null : encodeJsonFrame(json[col], d));
-  const events = frame('events');
+  const frame = (col: Growing, d?: Dictionary) => (s[col].length === 0 ? null : frameOf(json[col], d));
+  const events = frame('events', dict);
   const row: InValue[] = [s.id, plain.workspace, plain.branch, plain.started_at, plain.ended_at, plain.active_ms,
     plain.edits, plain.chars_added, plain.chars_removed, plain.languages, s.events.length, s.files.length,
     s.notes.length, events, frame('files', dict), frame('notes', dict), hash, s.updatedAt];
   return { id: s.id, hash, kind: 'full', row, shape: shapeOf(s, json, events ? 1 : 0), rawBytes };
 }
 
-/** Appends new frames with `col = col || frame`, guarded so it applies only to the exact state it extends. */
+/**
+ * Appends new frames with `col = col || frame`, guarded so it applies only to the exact state it extends. The SQL
+ * text travels with every append (an auto-sync of one session is little else), so it is written without spaces.
+ */
 function appendWrite(s: Session, hash: string, sh: Shape, rawBytes: number, dict?: Dictionary): RecordWrite {
   const sets: string[] = [];
   const args: InValue[] = [];
   const plain = plainColumns(s);
   for (const [col, value] of Object.entries(plain)) {
     if (sh.meta[col] !== value) {
-      sets.push(`${col} = ?`);
+      sets.push(`${col}=?`);
       args.push(value);
     }
   }
@@ -135,17 +152,17 @@ function appendWrite(s: Session, hash: string, sh: Shape, rawBytes: number, dict
   const append = (col: Growing, countCol: string, d?: Dictionary) => {
     const items = s[col] as unknown[];
     if (items.length === sh[col]) return;
-    sets.push(`${col} = CAST(COALESCE(${col}, x'') || ? AS BLOB)`, `${countCol} = ?`);
-    args.push(encodeJsonFrame(FRAME_JSON[col](items.slice(sh[col])), d), items.length);
+    sets.push(`${col}=CAST(ifnull(${col},x'')||? AS BLOB)`, `${countCol}=?`);
+    args.push(frameOf(FRAME_CONTENT[col](items.slice(sh[col])), d), items.length);
     if (col === 'events') frames++;
   };
-  append('events', 'event_count');
+  append('events', 'event_count', dict);
   append('files', 'file_count', dict);
   append('notes', 'note_count', dict);
-  sets.push('content_hash = ?', 'updated_at = ?');
+  sets.push('content_hash=?', 'updated_at=?');
   args.push(hash, s.updatedAt);
-  const sql = `UPDATE sessions SET ${sets.join(', ')} WHERE id = ? AND event_count = ? AND file_count = ? ` +
-    'AND note_count = ? AND updated_at <= ?';
+  const sql = `UPDATE sessions SET ${sets.join(',')} WHERE id=? AND event_count=? AND file_count=? AND note_count=? ` +
+    'AND updated_at<=?';
   args.push(s.id, sh.events, sh.files, sh.notes, s.updatedAt);
   return { id: s.id, hash, kind: 'append', sql, args, shape: fullShape(s, frames), rawBytes };
 }

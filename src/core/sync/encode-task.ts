@@ -2,6 +2,7 @@ import { inflateSync } from 'node:zlib';
 import { checkSession } from '../model';
 import type { Dictionary } from '../codec/frames';
 import { planWrite, RecordWrite, Shape } from './delta';
+import { naiveRecordBytes } from './naive-estimate';
 
 /** One stored session as the encoder needs it: the body bytes exactly as the store keeps them. */
 export interface RawRecord {
@@ -39,7 +40,9 @@ export function encodeRecords(task: EncodeTask): EncodedRecord[] {
     } catch (err) {
       return { id: r.id, invalid: (err as Error).message };
     }
-    return planWrite(session, r.hash, r.shape, Buffer.byteLength(json), task.dictionary);
+    const write = planWrite(session, r.hash, r.shape, Buffer.byteLength(json), task.dictionary);
+    write.naiveBytes = naiveRecordBytes(r.id, json);
+    return write;
   });
 }
 

@@ -8,6 +8,7 @@ import { syncOptimized } from './optimized';
 import { syncNaive } from './naive';
 import { forgetOtherRemote } from './remote-identity';
 import { sampleIds } from './id-sample';
+import { naiveBytesFor } from './naive-estimate';
 
 /** What one run did: the `sync --json` contract. */
 export interface SyncReport {
@@ -20,6 +21,10 @@ export interface SyncReport {
   skippedBatches: number;
   /** Canonical JSON bytes of the records sent: what the whole records would have cost. */
   bytesRaw: number;
+  /** What the naive approach would have sent for the same records (sync/naive-estimate.ts); null for naive runs. */
+  naiveBytes: number | null;
+  /** Part of bytesSent that set the remote up (schema, dictionary) rather than carried records. */
+  setupBytes: number;
   /** Request bytes that left the process (network), or SQL text and values handed to the client (`file:`). */
   bytesSent: number;
   roundTrips: number;
@@ -65,7 +70,9 @@ export async function runSync(store: SessionStore, remote: Remote, options: Part
   const m = remote.meter;
   const report: SyncReport = {
     result, strategy: opts.strategy, sent: totals.sent, skipped: totals.skipped, batches: totals.batches,
-    skippedBatches: totals.skippedBatches, bytesRaw: totals.bytesRaw, bytesSent: m.bytesSent - before.bytesSent,
+    skippedBatches: totals.skippedBatches, bytesRaw: totals.bytesRaw,
+    naiveBytes: opts.strategy === 'naive' ? null : naiveBytesFor(totals.sent, totals.naiveRecordBytes),
+    setupBytes: totals.setupBytes, bytesSent: m.bytesSent - before.bytesSent,
     roundTrips: m.roundTrips - before.roundTrips,
     rowsWritten: remote.isFile ? null : m.rowsWritten - before.rowsWritten,
     rowsRead: remote.isFile ? null : m.rowsRead - before.rowsRead,
@@ -74,6 +81,7 @@ export async function runSync(store: SessionStore, remote: Remote, options: Part
   };
   const run: SyncRun = { startedAt, endedAt: Date.now(), strategy: report.strategy, remote: report.remote, result,
     sent: report.sent, skipped: report.skipped, batches: report.batches, bytesRaw: report.bytesRaw,
+    naiveBytes: report.naiveBytes, setupBytes: report.setupBytes,
     bytesSent: report.bytesSent, roundTrips: report.roundTrips, rowsWritten: report.rowsWritten,
     rowsRead: report.rowsRead, resumed: report.resumed, phases: report.phases, error };
   recordRun(store, run);

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import pLimit from 'p-limit';
 import type { InStatement, ResultSet } from '@libsql/client';
 import type { PendingRecord } from '../store/session-store';
@@ -10,7 +10,7 @@ import { EncodedRecord, isRefused, RawRecord } from './encode-task';
 import { PoolError, acquireSharedPool, encodeHere, releaseSharedPool } from './encode-pool';
 import { dictionaryFor } from './dictionary-cache';
 import { isLedgerConflict, reconcile } from './reconcile';
-import { REMOTE_SCHEMA_VERSION, SESSIONS_TABLE, schemaGuard } from '../remote/schema';
+import { REMOTE_SCHEMA_VERSION, SESSIONS_TABLE, schemaCheck } from '../remote/schema';
 import { dropShape, getShapes, putShape } from './shapes';
 import { CancelledError, withRetry } from './retry';
 import { SyncContext, SyncTotals } from './context';
@@ -42,8 +42,10 @@ export async function syncOptimized(ctx: SyncContext, totals: SyncTotals): Promi
   cp.batches.push(...makeBatches(pending.filter((p) => !planned.has(p.id)), opts.batchSize, opts.maxBatchBytes));
   await writer.save();
 
+  const beforeSetup = remote.meter.bytesSent;
   await ensureSchema(ctx);
   ctx.dictionary = await dictionaryFor(ctx);
+  totals.setupBytes += remote.meter.bytesSent - beforeSetup; // nothing else is in flight yet
   // Batches that committed before an interruption, but whose records the store did not save as synced.
   const unconfirmed = cp.batches.filter((b) => b.completed).flatMap((b) => b.recordIds).filter((id) => byId.has(id));
   if (unconfirmed.length) {
@@ -95,13 +97,16 @@ function newCheckpoint(remote: string): CheckpointWriter['checkpoint'] {
 /** A record stored larger than this (compressed; a session of a few thousand events) is encoded in a worker. */
 const INLINE_MAX_STORED_BYTES = 16 * 1024;
 
+/** 128 random bits, as 22 characters: the ledger key every batch sends (a UUID's text would be 36). */
+const newBatchId = (): string => randomBytes(16).toString('base64url');
+
 /** Up to `size` records a batch, and fewer when their stored size passes `maxBytes`. */
 export function makeBatches(records: PendingRecord[], size: number, maxBytes: number): CheckpointBatch[] {
   const batches: CheckpointBatch[] = [];
   let ids: string[] = [];
   let bytes = 0;
   const close = () => {
-    if (ids.length) batches.push({ batchId: randomUUID(), recordIds: ids, completed: false, error: null });
+    if (ids.length) batches.push({ batchId: newBatchId(), recordIds: ids, completed: false, error: null });
     ids = [];
     bytes = 0;
   };
@@ -197,6 +202,7 @@ async function uploadBatch(ctx: SyncContext, batch: CheckpointBatch, byId: Map<s
   store.markSynced(REMOTE_TABLE, [...committed, ...refused].map((w) => ({ id: w.id, hash: w.hash })), Date.now());
   totals.sent += committed.length;
   totals.bytesRaw += committed.reduce((n, w) => n + w.rawBytes, 0);
+  totals.naiveRecordBytes += committed.reduce((n, w) => n + (w.naiveBytes ?? 0), 0);
   totals.batches++;
   return redo;
 }
@@ -234,13 +240,13 @@ async function encodeBatch(ctx: SyncContext, ids: string[]): Promise<EncodedReco
 }
 
 /**
- * The batch's statements: the schema guard (the remote's version is checked in every batch, so a remote another
- * release moved on is never written), its ledger row, then one multi-row upsert, then one UPDATE per append.
+ * The batch's statements: its ledger row, which also checks the remote's schema version (so a remote another release
+ * moved on is never written, at no extra statement), then one multi-row upsert, then one UPDATE per append.
  */
 function statements(batchId: string, writes: RecordWrite[])
   : { stmts: InStatement[]; appendAt: Map<number, number>; upsertAt: number | undefined } {
-  const stmts: InStatement[] = [schemaGuard(), {
-    sql: 'INSERT INTO sync_batches (batch_id, committed_at, records) VALUES (?, ?, ?)',
+  const stmts: InStatement[] = [{
+    sql: `INSERT INTO sync_batches(batch_id,committed_at,records)VALUES(?,?,?+${schemaCheck()})`,
     args: [batchId, Date.now(), writes.length],
   }];
   const fulls = writes.filter((w) => w.kind === 'full');

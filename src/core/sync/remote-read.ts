@@ -1,7 +1,7 @@
 import type { Row } from '@libsql/client';
 import { Session, parseSession } from '../model';
 import { decodeFrames } from '../codec/frames';
-import { TimelineColumns, decodeTimeline } from '../codec/timeline';
+import { decodeTimelineChunk } from '../codec/timeline-binary';
 import type { Remote } from '../remote/connect';
 import { withRetry } from './retry';
 import { loadDictionaries, toBytes } from '../remote/dictionaries';
@@ -92,8 +92,8 @@ export function decodeRemoteRow(row: Row, dicts: ReadonlyMap<number, Uint8Array>
   const id = String(row[0]);
   const what = (col: string) => `Remote session ${id}, column ${col}`;
   try {
-    const timeline = decodeFrames(row[13] as ArrayBuffer | null, what('events'));
-    const events = timeline.flatMap((cols) => decodeTimeline(cols as TimelineColumns, what('events')));
+    const timeline = decodeFrames(row[13] as ArrayBuffer | null, what('events'), dicts);
+    const events = timeline.flatMap((chunk) => decodeTimelineChunk(chunk, what('events')));
     const files = decodeFrames(row[14] as ArrayBuffer | null, what('files'), dicts).flat() as string[];
     const notes = decodeFrames(row[15] as ArrayBuffer | null, what('notes'), dicts).flat() as Session['notes'];
     if (events.length !== Number(row[10]) || files.length !== Number(row[11]) || notes.length !== Number(row[12])) {

@@ -4,7 +4,8 @@
 // README's screenshots (docs/images/statusbar.png, docs/images/history-webview.png).
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { formatBytes, savingPercent } from '../../../src/core/format';
+import { formatBytes } from '../../../src/core/format';
+import { savingOf } from '../../../src/core/sync/saving';
 import { ui } from './ui-bridge';
 import { PREVIEW_SCHEME } from '../../../src/preview-command';
 import { editAndSave, eventually, sessionSyncApi, syncNowFromPalette } from './helpers';
@@ -41,9 +42,13 @@ suite('history webview', () => {
       return m.count > before ? m : undefined;
     });
     const text = row.text ?? '';
-    for (const figure of [formatBytes(run.bytesRaw), formatBytes(run.bytesSent), savingPercent(run.bytesRaw, run.bytesSent)]) {
+    assert.ok(run.naiveBytes !== null, 'the run knows what naive would have sent');
+    const saving = savingOf(run).label;
+    assert.match(saving, /^\d+%$/, 'a saving against naive, set-up left out');
+    for (const figure of [formatBytes(run.naiveBytes), formatBytes(run.bytesSent - run.setupBytes), saving]) {
       assert.ok(text.includes(figure), `newest row shows ${figure}: ${JSON.stringify(text)}`);
     }
+    assert.doesNotMatch(text, /-\d+%/, 'no negative saving');
     assert.match(text, /\bok\b/);
     await ui.screenshot('history-webview');
     await ui.screenshot('statusbar');
