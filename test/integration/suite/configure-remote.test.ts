@@ -83,11 +83,13 @@ suite('configure remote', () => {
     await ui.quickInput(httpUrl);
     await ui.quickInput(token);
 
-    const onServer = await eventually(`session ${MINE.id} on the server`, async () => {
-      const ids = await remoteIds(httpUrl, token);
-      return ids.has(MINE.id) ? ids : undefined;
-    });
-    const missing = [...before].filter((id) => !onServer.has(id));
+    // Waits for the whole sync, not its first batch: a batch is at most sync.maxBatchBytes, so there may be several.
+    let missing: string[] = [...before];
+    await eventually(`every session synced before on the server`, async () => {
+      const onServer = await remoteIds(httpUrl, token).catch(() => new Set<string>());
+      missing = [...before].filter((id) => !onServer.has(id));
+      return missing.length === 0 ? true : undefined;
+    }).catch(() => undefined); // the assertion below names what is missing
     assert.deepEqual(missing, [], 'every session synced before also went to the newly configured server');
     await settleRecorder();
     await syncNowFromPalette(sessionSync); // waits for the run: the status bar may read "Synced HH:MM" before it

@@ -6,7 +6,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { startSqld, type SqldServer } from '../../../src/core/bench/sqld-process';
-import { formatBytes, savingPercent } from '../../../src/core/format';
+import { formatBytes } from '../../../src/core/format';
 import { ui } from './ui-bridge';
 import { editAndSave, eventually, newestRun, sessionSyncApi, settleRecorder, syncNowFromPalette, syncedText } from './helpers';
 import { clearToasts, toast } from './observe';
@@ -58,8 +58,7 @@ suite('status bar states and notifications', () => {
     await syncedFromPalette();
     const dead = 'http://127.0.0.1:9';
     await configureRemote(dead, server.token!);
-    // The connection test names no error code here (the sync's own message says ECONNREFUSED).
-    await toast(`Session Sync: Cannot reach the database at ${shown(dead)} (network error). ` +
+    await toast(`Session Sync: Cannot reach the database at ${shown(dead)} (ECONNREFUSED). ` +
       `Check the URL and your connection. ${NOT_CHANGED}`, 'error');
     assert.equal(remoteSetting(), server.httpUrl, 'the URL setting is the one configured before');
     await editAndSave('kept-remote.ts', '// a change after a failed Configure Remote\n');
@@ -82,8 +81,14 @@ suite('status bar states and notifications', () => {
     assert.ok(run && run.result === 'ok' && run.sent > 0, 'the last sync sent sessions');
     const tip = oneLine(await ui.statusBarTooltip('Session Sync', 'Last sync'));
     const at = syncedText(run).replace('Synced ', ''); // HH:MM, computed independently of the extension
-    for (const line of [`Last sync: succeeded at ${at}`, `This window's last sync sent ${run.sent} sessions, ` +
-      `${formatBytes(run.bytesSent)} (saving ${savingPercent(run.bytesRaw, run.bytesSent)} versus uncompressed)`]) {
+    // The saving is against what the naive approach would have sent for the same sessions, set-up left out,
+    // rounded down: computed here from the run's own figures.
+    assert.ok(run.naiveBytes !== null && run.naiveBytes > 0, 'the run knows what naive would have sent');
+    const records = run.bytesSent - run.setupBytes;
+    const setup = run.setupBytes > 0 ? ` (+${formatBytes(run.setupBytes)} set-up)` : '';
+    const saved = Math.floor((1 - records / run.naiveBytes) * 100);
+    for (const line of [`Last sync: succeeded at ${at}`, `This window's last sync sent ${run.sent} sessions: ` +
+      `sent ${formatBytes(records)}${setup}, ${saved}% less than naive's ${formatBytes(run.naiveBytes)}`]) {
       assert.ok(tip.includes(oneLine(line)), `tooltip holds "${line}": ${JSON.stringify(tip)}`);
     }
   });
