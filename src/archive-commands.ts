@@ -8,8 +8,6 @@ import {
   restoreSessions,
 } from './core/archive/archive';
 import { formatBytes } from './core/format';
-import { ARCHIVE_COMMAND, RESTORE_COMMAND } from './archive-port';
-import { registerSafely } from './commands';
 
 /** A file that was not an archive was set aside: the user hears it, once. */
 const warnUser = (message: string) => void vscode.window.showWarningMessage(`Session Sync: ${message}`);
@@ -23,15 +21,11 @@ export interface ArchiveDeps {
 
 const day = (ms: number | null) => (ms === null ? '?' : new Date(ms).toISOString().slice(0, 10));
 
-/** "Archive Old Sessions", "Restore Archived Sessions" and the daily schedule. Each returns one sentence. */
-export function registerArchiveCommands(d: ArchiveDeps): vscode.Disposable[] {
+/** The daily archive run (the commands, registered by commands.ts, are archiveCommand and restoreCommand). */
+export function scheduleArchive(d: ArchiveDeps): vscode.Disposable {
   const schedule = setInterval(() => void scheduledArchive(d), DAY_MS);
   const first = setTimeout(() => void scheduledArchive(d), 60_000);
-  return [
-    registerSafely(ARCHIVE_COMMAND, d.log, () => archiveCommand(d)),
-    registerSafely(RESTORE_COMMAND, d.log, () => restoreCommand(d)),
-    { dispose: () => { clearInterval(schedule); clearTimeout(first); } },
-  ];
+  return { dispose: () => { clearInterval(schedule); clearTimeout(first); } };
 }
 
 function ownedStore(d: ArchiveDeps): SessionStore | undefined {
@@ -40,7 +34,8 @@ function ownedStore(d: ArchiveDeps): SessionStore | undefined {
   return store;
 }
 
-async function archiveCommand(d: ArchiveDeps): Promise<string> {
+/** "Archive Old Sessions": asks first, then moves; returns one sentence (the history page shows it). */
+export async function archiveCommand(d: ArchiveDeps): Promise<string> {
   const store = ownedStore(d);
   if (!store) return 'Another window owns the session store.';
   const days = d.settings().archiveOlderThanDays;
@@ -103,7 +98,8 @@ function skippedNote(plan: ArchivePlan): string {
   return n ? `; ${n} old sessions were kept because their changes have not been synced yet (sync first)` : '';
 }
 
-async function restoreCommand(d: ArchiveDeps): Promise<string> {
+/** "Restore Archived Sessions": all, or a date range; returns one sentence. */
+export async function restoreCommand(d: ArchiveDeps): Promise<string> {
   const store = ownedStore(d);
   if (!store) return 'Another window owns the session store.';
   const pick = await vscode.window.showQuickPick([

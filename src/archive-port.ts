@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { SharedStore } from './core/store/shared-store';
 import { planArchive } from './core/archive/archive';
 import type { ArchivePreviewData } from './webview-messages';
+import { COMMAND } from './command-ids';
 
 /** What the history webview needs from archiving; kept small so the page does not depend on its internals. */
 export interface ArchivePort {
@@ -16,9 +17,6 @@ export interface ArchiveOutcome {
   /** One sentence for the page. */
   message: string;
 }
-
-export const ARCHIVE_COMMAND = 'sessionSync.archiveOldSessions';
-export const RESTORE_COMMAND = 'sessionSync.restoreArchivedSessions';
 
 export class NotOwnerError extends Error {
   constructor() {
@@ -40,8 +38,8 @@ export function createArchivePort(shared: SharedStore): ArchivePort {
       return { olderThanDays: days, count: summary.count, bytes: summary.bytes, from: summary.oldestUpdatedAt,
         to: summary.newestUpdatedAt, skipped: summary.skipped };
     },
-    archiveNow: () => runCommand(ARCHIVE_COMMAND, 'Archiving'),
-    restore: () => runCommand(RESTORE_COMMAND, 'Restoring'),
+    archiveNow: () => runCommand(COMMAND.archiveOldSessions, 'Archiving'),
+    restore: () => runCommand(COMMAND.restoreArchivedSessions, 'Restoring'),
   };
 }
 

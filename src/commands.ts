@@ -10,8 +10,10 @@ import { classifyRemoteError } from './core/remote/errors';
 import { verifyPassed, verifyRemote } from './core/sync/verify';
 import { formatBytes } from './core/format';
 import { savingSentence } from './core/sync/saving';
-import { updateSetting } from './settings';
-import { SYNC_NOW_COMMAND } from './status-bar';
+import { type Settings, updateSetting } from './settings';
+import { COMMAND } from './command-ids';
+import { archiveCommand, restoreCommand } from './archive-commands';
+import type { PreviewDocument } from './preview-command';
 
 export interface CommandDeps {
   controller: SyncController;
@@ -19,13 +21,17 @@ export interface CommandDeps {
   recorder: Recorder;
   tokens: TokenStore;
   log: vscode.LogOutputChannel;
+  settings: () => Settings;
+  /** Opens (or reveals) the history page. */
+  showHistory: () => void;
+  preview: PreviewDocument;
 }
 
 /**
  * Registers a command whose failure is logged and shown as one "Session Sync: …" message rather than VS Code's
  * generic one. Returns what the command returns (the history page reads archive results that way).
  */
-export function registerSafely(id: string, log: vscode.LogOutputChannel, fn: () => unknown): vscode.Disposable {
+function registerSafely(id: string, log: vscode.LogOutputChannel, fn: () => unknown): vscode.Disposable {
   return vscode.commands.registerCommand(id, async () => {
     try {
       return await fn();
@@ -37,18 +43,26 @@ export function registerSafely(id: string, log: vscode.LogOutputChannel, fn: () 
   });
 }
 
-/** Registers the command palette commands (category "Session Sync"; titles live in package.json). */
+/**
+ * Registers every command (category "Session Sync"; ids in command-ids.ts, titles in package.json). The archive,
+ * preview and history commands do their work in their own modules.
+ */
 export function registerCommands(d: CommandDeps): vscode.Disposable[] {
   const reg = (id: string, fn: () => unknown) => registerSafely(id, d.log, fn);
   return [
-    reg(SYNC_NOW_COMMAND, () => syncNow(d)),
-    reg('sessionSync.pauseAutoSync', () => d.controller.setPaused(true)),
-    reg('sessionSync.resumeAutoSync', () => d.controller.setPaused(false)),
-    reg('sessionSync.addNote', () => addNote(d)),
-    reg('sessionSync.configureRemote', () => configureRemote(d)),
-    reg('sessionSync.useLocalDatabase', () => useLocalDatabase(d)),
-    reg('sessionSync.verify', () => verify(d)),
-    reg('sessionSync.showLog', () => d.log.show()),
+    reg(COMMAND.syncNow, () => syncNow(d)),
+    reg(COMMAND.pauseAutoSync, () => d.controller.setPaused(true)),
+    reg(COMMAND.resumeAutoSync, () => d.controller.setPaused(false)),
+    reg(COMMAND.addNote, () => addNote(d)),
+    reg(COMMAND.configureRemote, () => configureRemote(d)),
+    reg(COMMAND.useLocalDatabase, () => useLocalDatabase(d)),
+    reg(COMMAND.verify, () => verify(d)),
+    reg(COMMAND.showLog, () => d.log.show()),
+    // Not wrapped, as before: opening the page has no failure of its own to explain.
+    vscode.commands.registerCommand(COMMAND.showHistory, () => d.showHistory()),
+    reg(COMMAND.previewNextSync, () => d.preview.run()),
+    reg(COMMAND.archiveOldSessions, () => archiveCommand(d)),
+    reg(COMMAND.restoreArchivedSessions, () => restoreCommand(d)),
   ];
 }
 
@@ -71,7 +85,7 @@ async function syncNow(d: CommandDeps): Promise<void> {
     if (!report) return;
     if (report.result === 'failed') {
       const choice = await vscode.window.showErrorMessage(`Session Sync: ${report.error}`, 'Configure Remote', 'Show Log');
-      if (choice === 'Configure Remote') await vscode.commands.executeCommand('sessionSync.configureRemote');
+      if (choice === 'Configure Remote') await vscode.commands.executeCommand(COMMAND.configureRemote);
       if (choice === 'Show Log') d.log.show();
     } else if (report.result === 'ok') {
       vscode.window.setStatusBarMessage(report.sent ? `Session Sync: sent ${report.sent} sessions: ` +
@@ -95,7 +109,7 @@ async function addNote(d: CommandDeps): Promise<void> {
 async function configureRemote(d: CommandDeps): Promise<void> {
   const url = await vscode.window.showInputBox({
     title: 'Session Sync: Configure Remote (1/2)', prompt: 'Database URL (Turso: libsql://<db>-<org>.turso.io)',
-    value: vscode.workspace.getConfiguration('sessionSync').get<string>('remote.url') ?? '', ignoreFocusOut: true,
+    value: d.settings().remoteUrl, ignoreFocusOut: true,
     validateInput: (v) => {
       try {
         if (v.trim()) resolveRemoteTarget(d.shared.dir, v, undefined);

@@ -7,15 +7,14 @@ import type { SessionStore } from './core/store/session-store';
 import { countRuns, listRuns, SyncRun } from './core/sync/history';
 import { savingOf } from './core/sync/saving';
 import { previewNextSync } from './core/sync/preview';
-import { readSettings, SECTION, updateSetting } from './settings';
-import { SYNC_NOW_COMMAND } from './status-bar';
+import { type LiveSettings, updateSetting } from './settings';
+import { COMMAND } from './command-ids';
 import type { ArchivePort } from './archive-port';
 import {
   ArchiveSettings, ChartPoint, CostSummary, HostMessage, PAGE_SIZE, PageMessage, parsePageMessage, PendingRow, RunRow,
 } from './webview-messages';
 
 export const HISTORY_VIEW_TYPE = 'sessionSync.history';
-export const SHOW_HISTORY_COMMAND = 'sessionSync.showHistory';
 
 export interface HistoryDeps {
   extensionUri: vscode.Uri;
@@ -23,6 +22,7 @@ export interface HistoryDeps {
   shared: SharedStore;
   archive: ArchivePort;
   log: vscode.LogOutputChannel;
+  settings: LiveSettings;
 }
 
 const CHART_RUNS = 30;
@@ -35,14 +35,11 @@ const REFRESH_DELAY_MS = 150;
  */
 const REFRESH_MIN_INTERVAL_MS = 5000;
 
-/** The command and the serializer that brings the panel back after a reload. */
-export function registerHistoryView(deps: HistoryDeps): vscode.Disposable[] {
-  return [
-    vscode.commands.registerCommand(SHOW_HISTORY_COMMAND, () => HistoryView.show(deps)),
-    vscode.window.registerWebviewPanelSerializer(HISTORY_VIEW_TYPE, {
-      deserializeWebviewPanel: async (panel) => { HistoryView.adopt(panel, deps); },
-    }),
-  ];
+/** The serializer that brings the panel back after a reload (commands.ts registers the command, HistoryView.show). */
+export function registerHistoryView(deps: HistoryDeps): vscode.Disposable {
+  return vscode.window.registerWebviewPanelSerializer(HISTORY_VIEW_TYPE, {
+    deserializeWebviewPanel: async (panel) => { HistoryView.adopt(panel, deps); },
+  });
 }
 
 /**
@@ -78,8 +75,8 @@ export class HistoryView implements vscode.Disposable {
       panel.onDidDispose(() => this.dispose()),
       panel.webview.onDidReceiveMessage((m) => void this.onMessage(m)),
       deps.controller.onDidChangeState((s) => { if (s.kind !== 'syncing') this.scheduleRefresh(); }),
-      vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration(`${SECTION}.archive`)) this.post({ type: 'settings', archive: archiveSettings() });
+      deps.settings.onDidChange((change) => {
+        if (change.affects('archive')) this.post({ type: 'settings', archive: this.archiveSettings() });
       }),
     );
   }
@@ -112,7 +109,7 @@ export class HistoryView implements vscode.Disposable {
   private async handle(m: PageMessage): Promise<void> {
     switch (m.type) {
       case 'ready':
-        this.post({ type: 'settings', archive: archiveSettings() });
+        this.post({ type: 'settings', archive: this.archiveSettings() });
         this.offset = m.offset;
         return this.sendHistory();
       case 'page':
@@ -129,17 +126,22 @@ export class HistoryView implements vscode.Disposable {
         return this.sendHistory();
       }
       case 'syncNow':
-        await vscode.commands.executeCommand(SYNC_NOW_COMMAND);
+        await vscode.commands.executeCommand(COMMAND.syncNow);
     }
   }
 
   /** Writes the real setting; cloud deletion is opt-in and asks first, in the editor rather than the page. */
   private async setArchive(key: keyof ArchiveSettings, value: ArchiveSettings[keyof ArchiveSettings]): Promise<void> {
     if (key === 'deleteFromRemote' && value === true && !(await confirmCloudDeletion())) {
-      this.post({ type: 'settings', archive: archiveSettings() }); // puts the checkbox back
+      this.post({ type: 'settings', archive: this.archiveSettings() }); // puts the checkbox back
       return;
     }
     await updateSetting(`archive.${key}`, value);
+  }
+
+  private archiveSettings(): ArchiveSettings {
+    const s = this.deps.settings.current;
+    return { olderThanDays: s.archiveOlderThanDays, schedule: s.archiveSchedule, deleteFromRemote: s.archiveDeleteFromRemote };
   }
 
   private async sendHistory(): Promise<void> {
@@ -179,12 +181,6 @@ async function confirmCloudDeletion(): Promise<boolean> {
       'copy will no longer hold them. This cuts storage cost.',
   }, 'Delete from Cloud');
   return choice === 'Delete from Cloud';
-}
-
-function archiveSettings(): ArchiveSettings {
-  // Malformed values are reported by the extension's own settings reader; here they just fall back.
-  const s = readSettings(() => undefined);
-  return { olderThanDays: s.archiveOlderThanDays, schedule: s.archiveSchedule, deleteFromRemote: s.archiveDeleteFromRemote };
 }
 
 export function toRunRow(r: SyncRun): RunRow {

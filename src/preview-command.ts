@@ -5,7 +5,6 @@ import { previewMarkdown } from './core/sync/preview-report';
 import { cachedDictionary } from './core/sync/dictionary-cache';
 import { redactUrl } from './core/remote/connect';
 
-export const PREVIEW_COMMAND = 'sessionSync.previewNextSync';
 /** A read-only virtual document: VS Code never offers to save it, and the Markdown preview renders it. */
 export const PREVIEW_SCHEME = 'session-sync-preview';
 export const PREVIEW_URI = vscode.Uri.from({ scheme: PREVIEW_SCHEME, path: '/Next Sync.md' });
@@ -18,13 +17,20 @@ export interface PreviewDeps {
 }
 
 /**
- * Serves the preview's text. Each run of the command plans the next sync again and replaces the text, so running
- * it while the preview is open refreshes it in place.
+ * Serves the preview's text. Each run of "Session Sync: Preview Next Sync" (registered by commands.ts) plans the
+ * next sync again and replaces the text, so running it while the preview is open refreshes it in place.
  */
-class PreviewDocument implements vscode.TextDocumentContentProvider {
+export class PreviewDocument implements vscode.TextDocumentContentProvider {
   private readonly changed = new vscode.EventEmitter<vscode.Uri>();
   readonly onDidChange = this.changed.event;
   private text = '';
+
+  constructor(private readonly deps: PreviewDeps) {}
+
+  /** The command: plans the next sync and shows it rendered and read-only; nothing is uploaded. */
+  run(): Promise<void> {
+    return previewNextSyncCommand(this.deps, this);
+  }
 
   provideTextDocumentContent(): string {
     return this.text;
@@ -40,15 +46,9 @@ class PreviewDocument implements vscode.TextDocumentContentProvider {
   }
 }
 
-/** Registers the content provider and "Session Sync: Preview Next Sync" (rendered, read-only, refreshed per run). */
-export function registerPreview(deps: PreviewDeps, register: (id: string, fn: () => unknown) => vscode.Disposable):
-  vscode.Disposable[] {
-  const doc = new PreviewDocument();
-  return [
-    doc,
-    vscode.workspace.registerTextDocumentContentProvider(PREVIEW_SCHEME, doc),
-    register(PREVIEW_COMMAND, () => previewNextSyncCommand(deps, doc)),
-  ];
+/** Serves `doc` under the preview's scheme. */
+export function registerPreviewDocument(doc: PreviewDocument): vscode.Disposable {
+  return vscode.workspace.registerTextDocumentContentProvider(PREVIEW_SCHEME, doc);
 }
 
 /** What the next sync would send, as a rendered Markdown preview; nothing is uploaded. */

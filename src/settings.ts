@@ -63,3 +63,37 @@ export function affectsSettings(e: vscode.ConfigurationChangeEvent): boolean {
 export async function updateSetting(key: string, value: unknown): Promise<void> {
   await vscode.workspace.getConfiguration(SECTION).update(key, value, vscode.ConfigurationTarget.Global);
 }
+
+/** A settings change, as the parts that react to one see it: which keys (without the section) it touched. */
+export interface SettingsChange {
+  affects(key: string): boolean;
+}
+
+/**
+ * The settings as they are now, re-read (and validated, `warn` receiving what is malformed) whenever one of ours
+ * changes; listeners hear of a change after the new values are in place, so they never read stale ones.
+ */
+export class LiveSettings implements vscode.Disposable {
+  private value: Settings;
+  private readonly changed = new vscode.EventEmitter<SettingsChange>();
+  readonly onDidChange = this.changed.event;
+  private readonly subscription: vscode.Disposable;
+
+  constructor(warn: (message: string) => void) {
+    this.value = readSettings(warn);
+    this.subscription = vscode.workspace.onDidChangeConfiguration((e) => {
+      if (!affectsSettings(e)) return;
+      this.value = readSettings(warn);
+      this.changed.fire({ affects: (key) => e.affectsConfiguration(`${SECTION}.${key}`) });
+    });
+  }
+
+  get current(): Settings {
+    return this.value;
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+    this.changed.dispose();
+  }
+}

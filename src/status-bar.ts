@@ -3,8 +3,7 @@ import type { SyncState } from './sync-controller';
 import { statusDetails, statusText } from './core/sync-state';
 import { formatBytes } from './core/format';
 import { savingSentence } from './core/sync/saving';
-
-export const SYNC_NOW_COMMAND = 'sessionSync.syncNow';
+import { COMMAND } from './command-ids';
 
 /** One status bar item that shows the sync state; clicking it syncs now. The wording lives in core/sync-state.ts. */
 export class StatusBar implements vscode.Disposable {
@@ -12,7 +11,7 @@ export class StatusBar implements vscode.Disposable {
 
   constructor() {
     this.item.name = 'Session Sync';
-    this.item.command = SYNC_NOW_COMMAND;
+    this.item.command = COMMAND.syncNow;
     this.item.show();
   }
 

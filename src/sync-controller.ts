@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import pLimit from 'p-limit';
 import type { SharedStore } from './core/store/shared-store';
+import type { SessionStore } from './core/store/session-store';
 import { Remote } from './core/remote/connect';
 import { resolveRemoteTarget } from './core/remote/target';
 import { runSync, SyncReport } from './core/sync/engine';
@@ -27,6 +28,10 @@ export class SyncController implements vscode.Disposable {
   readonly onDidChangeState = this.emitter.event;
   private state: SyncState = { kind: 'idle', pending: 0, recording: false };
   private running: Promise<SyncReport | undefined> | undefined;
+  /** Cancels the sync that is uploading now, whoever started it (the palette's Cancel, or shutdown). */
+  private abort: AbortController | undefined;
+  /** Set by stop(): at shutdown no new sync may start on a store that is about to close. */
+  private stopped = false;
   /** Syncs and archive moves take turns: an archive never runs while a sync plans or uploads. */
   private readonly lane = pLimit(1);
   private timer: NodeJS.Timeout | undefined;
@@ -62,6 +67,7 @@ export class SyncController implements vscode.Disposable {
   /** Starts (or restarts after a settings change) the auto-sync timer. */
   schedule(): void {
     clearInterval(this.timer);
+    if (this.stopped) return;
     this.timer = setInterval(() => void this.autoTick(), this.settings().intervalSeconds * 1000);
   }
 
@@ -78,6 +84,7 @@ export class SyncController implements vscode.Disposable {
 
   /** One sync now; a second request while one runs waits for it. */
   syncNow(token?: vscode.CancellationToken, onProgress?: (p: SyncProgress) => void): Promise<SyncReport | undefined> {
+    if (this.stopped) return Promise.resolve(undefined);
     this.running ??= this.lane(() => this.run(token, onProgress)).finally(() => { this.running = undefined; });
     return this.running;
   }
@@ -96,7 +103,19 @@ export class SyncController implements vscode.Disposable {
     else this.refresh();
   }
 
+  /**
+   * For shutdown: no sync starts any more, the running one is cancelled (it stops after the batches in flight,
+   * keeps its checkpoint and records the cancelled run) and awaited, so the store can be closed after it.
+   */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    this.abort?.abort();
+    await this.running?.catch(() => undefined);
+  }
+
   private async run(token?: vscode.CancellationToken, onProgress?: (p: SyncProgress) => void): Promise<SyncReport | undefined> {
+    if (this.stopped) return undefined; // it waited in the lane while the extension began to stop
     const store = this.shared.owned;
     if (!store) {
       await this.shared.requestSync();
@@ -104,21 +123,31 @@ export class SyncController implements vscode.Disposable {
       return undefined;
     }
     const abort = new AbortController();
+    this.abort = abort;
     const sub = token?.onCancellationRequested(() => abort.abort());
+    try {
+      return await this.upload(store, abort.signal, onProgress);
+    } finally {
+      sub?.dispose();
+      this.abort = undefined;
+    }
+  }
+
+  private async upload(store: SessionStore, signal: AbortSignal, onProgress?: (p: SyncProgress) => void)
+    : Promise<SyncReport | undefined> {
     let remote: Remote;
     try {
       remote = await this.openRemote();
     } catch (err) {
       this.publish({ kind: 'error', pending: store.pendingCount(REMOTE_TABLE), recording: false,
         error: (err as Error).message });
-      sub?.dispose();
       return undefined;
     }
     this.publish({ ...this.state, kind: 'syncing', progress: undefined });
     const s = this.settings();
     try {
       const report = await runSync(store, remote, {
-        batchSize: s.batchSize, concurrency: s.concurrency, signal: abort.signal,
+        batchSize: s.batchSize, concurrency: s.concurrency, signal,
         log: (m) => this.log.info(m),
         onProgress: (p) => {
           onProgress?.(p);
@@ -128,7 +157,6 @@ export class SyncController implements vscode.Disposable {
       this.afterRun(report);
       return report;
     } finally {
-      sub?.dispose();
       remote.close();
     }
   }
