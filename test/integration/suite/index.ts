@@ -18,6 +18,8 @@ const TEST_FILES: Record<string, () => Promise<unknown>> = {
   'settings-applied.test.ts': () => import('./settings-applied.test.js'),
   // A server of its own that it stops, restarts and re-keys; back at the embedded default when done.
   'status-states.test.ts': () => import('./status-states.test.js'),
+  // Last: it deactivates the extension during a sync and starts it again; restores every setting it sets.
+  'shutdown.test.ts': () => import('./shutdown.test.js'),
 };
 
 // Reports through console.log only: the extension host forwards console output to the launcher
