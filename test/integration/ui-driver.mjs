@@ -149,6 +149,26 @@ async function quickInput(page, { text }) {
   return {};
 }
 
+/**
+ * Picks an item of the open quick pick titled `title`, as a user would: clicks the row whose label holds `label`.
+ * Waits for that pick and its items first (a command's pick opens after the palette closed, and its items arrive from
+ * the extension host after the widget shows), so Enter never lands on an empty or foreign list. Done when the row is
+ * gone: the pick closed, or the command's next box (an input box, without a list) took its place.
+ */
+async function quickPick(page, { title, label }) {
+  const widget = page.locator('.quick-input-widget');
+  await widget.locator('.quick-input-title').filter({ hasText: title }).waitFor({ state: 'visible', timeout: ACTION_TIMEOUT_MS })
+    .catch(() => { throw new Error(`no quick pick titled "${title}" is open`); });
+  const rows = widget.locator('.quick-input-list .monaco-list-row');
+  const row = rows.filter({ hasText: label }).first();
+  await row.waitFor({ state: 'visible', timeout: ACTION_TIMEOUT_MS }).catch(async () => {
+    throw new Error(`no item "${label}" in the quick pick "${title}"; items: ${JSON.stringify(await rows.allInnerTexts())}`);
+  });
+  await row.click();
+  await row.waitFor({ state: 'hidden', timeout: ACTION_TIMEOUT_MS });
+  return {};
+}
+
 /** Text of the first workbench element matching `selector` (outside webviews); with `contains`, waits for it. */
 async function workbenchText(page, { selector, contains }) {
   const all = page.locator(selector);
@@ -190,7 +210,7 @@ async function notifications(page) {
   return { text: JSON.stringify(toasts) };
 }
 
-const ACTIONS = { palette, statusbar, screenshot, webviewText, webviewFill, webviewClick, webviewQuery, quickInput,
+const ACTIONS = { palette, statusbar, screenshot, webviewText, webviewFill, webviewClick, webviewQuery, quickInput, quickPick,
   workbenchText, workbenchClick, press, notifications, statusbarTooltip };
 
 async function handle(page, file, ctx) {

@@ -1,10 +1,19 @@
 // Archiving in a real VS Code: old sessions handed in through the store's inbox (as another window would)
 // are synced, then the webview's dry run counts exactly those older than the days set on the page, "Session Sync:
 // Archive Old Sessions" from the palette asks first with their count and dates (VS Code refuses modal dialogs in
-// extension tests, so the refusal is the "no" and nothing moves), and the history page asks before it turns on
-// deleting archived sessions from the cloud.
+// extension tests, so the refusal is the "no" and nothing moves), the history page asks before it turns on
+// deleting archived sessions from the cloud, and "Restore Archived Sessions" from the palette brings back the
+// sessions of the date range picked in its quick pick and input boxes.
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { archiveSessions, openArchiveFor, planArchive } from '../../../src/core/archive/archive';
+import { ARCHIVE_FILE } from '../../../src/core/archive/archive-store';
+import { Remote } from '../../../src/core/remote/connect';
+import { embeddedRemoteUrl } from '../../../src/core/remote/target';
+import { runSync } from '../../../src/core/sync/engine';
 import { postToInbox } from '../../../src/core/store/inbox';
 import { generateSessions } from '../../../src/core/generator';
 import type { Session } from '../../../src/core/model';
@@ -78,7 +87,72 @@ suite('archive', () => {
     await new Promise((resolve) => setTimeout(resolve, 1000));
     assert.equal(deleteFromRemote(), false, 'without a yes the setting stays off');
   });
+
+  test('Restore from the palette, with a date range picked in its quick pick, brings back that range and says so', async function () {
+    if (!ui.available) this.skip();
+    this.timeout(120_000);
+    const api = await sessionSyncApi();
+    // Archiving with a "yes" cannot happen in this window: its confirmation is a modal, which VS Code refuses in
+    // extension tests (see above). So the archive is made as an earlier run would have left it, by the same code the
+    // command runs, on a store of its own (sessions synced, then archived), and put beside this window's store.
+    const archived = await archiveElsewhere(api.storeDir);
+    const byAge = [...archived].sort((a, b) => a.updatedAt - b.updatedAt);
+    const from = utcDay(byAge[2].updatedAt);
+    const to = utcDay(byAge[byAge.length - 3].updatedAt);
+    const inRange = (s: Session) => s.updatedAt >= Date.parse(`${from}T00:00:00Z`) && s.updatedAt < Date.parse(`${to}T00:00:00Z`) + DAY;
+    const back = archived.filter(inRange);
+    assert.ok(back.length > 0 && back.length < archived.length, `a range holding some of the archived sessions (${back.length} of ${archived.length})`);
+    assert.equal(await storedCount(api.storeDir, archived), 0, 'the archived sessions are not in the live store yet');
+
+    await clearToasts();
+    await ui.palette('Session Sync: Restore Archived Sessions');
+    await ui.quickPick('Session Sync: Restore Archived Sessions', 'Sessions last updated in a date range');
+    await ui.quickInput(from);
+    await ui.quickInput(to);
+    await toast(`Session Sync: Restored ${back.length} sessions; ${archived.length - back.length} remain archived.`, 'info');
+    await api.flush();
+    assert.equal(await storedCount(api.storeDir, back), back.length, 'every session of the range is in the live store');
+    assert.equal(await storedCount(api.storeDir, archived.filter((s) => !inRange(s))), 0, 'the others stayed archived');
+  });
 });
+
+/**
+ * Sessions archived by the product's own code on a store of their own (synced to its embedded database, then moved
+ * with the plan the command makes), and that archive file put beside the live store in `storeDir`, as if an earlier
+ * run had archived them. Returns the archived sessions.
+ */
+async function archiveElsewhere(storeDir: string): Promise<Session[]> {
+  assert.ok(!fs.existsSync(path.join(storeDir, ARCHIVE_FILE)), 'no archive beside the live store yet (it would be replaced)');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'restore-it-'));
+  try {
+    const sessions = generateSessions({ count: 16, days: 365, seed: 'restore-it', now: Date.now() - 100 * DAY,
+      idPrefix: 'restore-it' });
+    const { store } = await SessionStore.open(dir);
+    try {
+      store.upsertMany(sessions);
+      const remote = new Remote({ url: embeddedRemoteUrl(dir) });
+      try {
+        const synced = await runSync(store, remote);
+        assert.equal(synced.result, 'ok', `the scratch store synced: ${synced.error ?? ''}`);
+      } finally {
+        remote.close();
+      }
+      const archive = await openArchiveFor(store);
+      try {
+        const moved = await archiveSessions(store, archive, planArchive(store, { olderThanDays: 90 }));
+        assert.equal(moved.moved, sessions.length, 'every scratch session was archived');
+      } finally {
+        archive.close();
+      }
+    } finally {
+      await store.close();
+    }
+    fs.copyFileSync(path.join(dir, ARCHIVE_FILE), path.join(storeDir, ARCHIVE_FILE));
+    return sessions;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 /** How many of `sessions` the store file holds. */
 async function storedCount(storeDir: string, sessions: Session[]): Promise<number> {

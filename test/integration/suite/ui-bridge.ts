@@ -15,6 +15,7 @@ export type UiRequest =
   | { action: 'webviewClick'; selector: string }
   | { action: 'webviewQuery'; selector: string }
   | { action: 'quickInput'; text: string }
+  | { action: 'quickPick'; title: string; label: string }
   | { action: 'workbenchText'; selector: string; contains?: string }
   | { action: 'workbenchClick'; selector: string; text: string }
   | { action: 'press'; key: string }
@@ -167,6 +168,11 @@ export const ui = {
     } finally {
       await vscode.commands.executeCommand('notifications.hideList');
     }
+  },
+
+  /** Clicks the item whose label holds `label` in the open quick pick titled `title` (waits for both, up to 20 s). */
+  async quickPick(title: string, label: string): Promise<void> {
+    await request({ action: 'quickPick', title, label });
   },
 
   /** Types into the open input box or quick pick and presses Enter. */
