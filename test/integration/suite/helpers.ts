@@ -90,3 +90,15 @@ export async function settleRecorder(api: SessionSyncApi): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, 1500));
   await api.flush();
 }
+
+/** The remote URL set in the user's settings (undefined for the embedded default). */
+export const remoteSetting = (): string | undefined =>
+  vscode.workspace.getConfiguration('sessionSync').inspect<string>('remote.url')?.globalValue;
+
+/** "Session Sync: Configure Remote" from the palette, answered with `url` and `token`; waits until the URL is saved. */
+export async function configureRemote(url: string, token: string): Promise<void> {
+  await ui.palette('Session Sync: Configure Remote');
+  await ui.quickInput(url);
+  await ui.quickInput(token);
+  await eventually('the remote setting to name the new URL', async () => (remoteSetting() === url ? true : undefined));
+}

@@ -18,6 +18,8 @@ const TEST_FILES: Record<string, () => Promise<unknown>> = {
   'settings-applied.test.ts': () => import('./settings-applied.test.js'),
   // A server of its own that it stops, restarts and re-keys; back at the embedded default when done.
   'status-states.test.ts': () => import('./status-states.test.js'),
+  // A server of its own behind a relay that holds batches; back at the embedded default when done.
+  'long-sync.test.ts': () => import('./long-sync.test.js'),
   // Last: it deactivates the extension during a sync and starts it again; restores every setting it sets.
   'shutdown.test.ts': () => import('./shutdown.test.js'),
 };
