@@ -9,7 +9,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { inflateSync } from 'node:zlib';
 import { SessionStore, STORE_FILE, StoreCorruptError } from '../../src/core/store/session-store';
-import { StoreVersionError } from '../../src/core/store/schema';
+import { SCHEMA_VERSION, StoreVersionError } from '../../src/core/store/schema';
+import { listRuns } from '../../src/core/sync/history';
 import { acquireOwnerLock, isOwned, lockTarget, StoreBusyError } from '../../src/core/store/owner-lock';
 import { inboxDir, readInbox, removeFromInbox } from '../../src/core/store/inbox';
 import { loadSqlJs } from '../../src/core/store/sqljs';
@@ -205,6 +206,32 @@ describe('session store', () => {
     assert.deepEqual(fs.readdirSync(dir).filter((n) => n.includes('corrupt')), []);
   });
 
+  test('a store of the previous schema is migrated once, keeps its sessions and runs, and is saved migrated', async () => {
+    const dir = tempDir();
+    const list = sessions(3);
+    await withStore(dir, (store) => store.upsertMany(list));
+    // Turn the file back into a schema-2 store, as the previous release wrote it, with one run in its history.
+    const file = path.join(dir, STORE_FILE);
+    const SQL = await loadSqlJs();
+    const old = new SQL.Database(fs.readFileSync(file));
+    old.exec(`DROP TABLE sync_status_kept; DROP TABLE sync_shape_kept;
+      ALTER TABLE sync_runs DROP COLUMN naive_bytes; ALTER TABLE sync_runs DROP COLUMN setup_bytes;
+      INSERT INTO sync_runs (started_at, ended_at, strategy, remote, result) VALUES (1, 2, 'optimized', 'file:x', 'ok');
+      PRAGMA user_version = 2;`);
+    fs.writeFileSync(file, old.export());
+    old.close();
+    await withStore(dir, (store) => {
+      assert.equal(store.count(), 3);
+      const [run] = listRuns(store);
+      assert.equal(run.naiveBytes, null, 'a run from before has no naive comparison');
+      assert.equal(run.setupBytes, 0);
+    });
+    const saved = new SQL.Database(fs.readFileSync(file));
+    assert.equal(Number(saved.exec('PRAGMA user_version')[0].values[0][0]), SCHEMA_VERSION,
+      'the snapshot on disk is migrated, not migrated again at every open');
+    saved.close();
+  });
+
   test('getStoredMany reads any number of ids, across statement chunks and after a save, leaving out unknown ids',
     async () => {
       const list = sessions(230);
@@ -240,7 +267,7 @@ describe('session store', () => {
       store.markSynced('sessions', store.pending('sessions'), NOW);
       store.markSynced('sessions', [{ id: list[2].id, hash: store.contentHash(list[2].id)! }], NOW);
       assert.equal(store.pendingCount('sessions'), 0, 'marking twice is harmless');
-      store.clearSyncState();
+      store.switchSyncState(undefined, 'no remote kept'); // drops the sync state: nothing was kept for that name
       assert.equal(store.pendingCount('sessions'), 4);
     });
   });

@@ -171,11 +171,43 @@ describe('naive baseline', () => {
   });
 });
 
+describe('sync state per remote', () => {
+  test('switching to another database and back sends only what changed, to each of them', async () => {
+    const { dir, store, remote: usual } = await setup(SEEDED.slice(0, 120));
+    const other = new Remote({ url: `file:${path.join(dir, 'other.db')}` });
+    opened.push({ store, remotes: [other] });
+    assert.equal((await runSync(store, usual)).sent, 120);
+    // A mistyped URL or "Use Local Database": everything goes there once...
+    assert.equal((await runSync(store, other)).sent, 120);
+    // ...and back at the usual remote nothing is re-sent.
+    assert.equal(store.pendingCount('sessions'), 0);
+    const back = await runSync(store, usual);
+    assertOk(back);
+    assert.equal(back.sent, 0, 'the usual remote already holds every session');
+    store.upsert(continueSession(SEEDED[3], mutationRng('switch', '1'), NOW + 60_000));
+    assert.equal((await runSync(store, usual)).sent, 1);
+    const toOther = await runSync(store, other);
+    assertOk(toOther);
+    assert.equal(toOther.sent, 1, 'the other remote gets only the session that changed since it was last synced');
+    await assertVerified(store, usual);
+    await assertVerified(store, other);
+  });
+
+  test('verify on an empty remote says how many the next sync would send, judged by what is kept of that remote', async () => {
+    const { dir, store, remote: usual } = await setup(SEEDED.slice(0, 40));
+    assertOk(await runSync(store, usual));
+    const fresh = new Remote({ url: `file:${path.join(dir, 'fresh.db')}` });
+    opened.push({ store, remotes: [fresh] });
+    const report = await verifyRemote(store, fresh);
+    assert.equal(report.nothingSynced?.willSend, 40);
+  });
+});
+
 describe('replays and conflicts', () => {
   test('forgetting what was synced and syncing again duplicates nothing', async () => {
     const { store, remote } = await setup(SEEDED.slice(0, 150));
     assertOk(await runSync(store, remote));
-    store.clearSyncState();
+    store.switchSyncState(undefined, 'no remote kept'); // drops the sync state: nothing was kept for that name
     assert.equal(store.pendingCount('sessions'), 150);
     const again = await runSync(store, remote);
     assertOk(again);
@@ -195,7 +227,7 @@ describe('replays and conflicts', () => {
     assert.ok(planned);
     for (const b of planned.batches) b.completed = false;
     // The store lost its record of the upload too (it was killed before saving).
-    store.clearSyncState();
+    store.switchSyncState(undefined, 'no remote kept');
     fs.writeFileSync(checkpointPath(dir), JSON.stringify(planned));
     const replay = await runSync(store, remote, { batchSize: 50, concurrency: 1 });
     assertOk(replay);

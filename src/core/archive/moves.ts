@@ -159,4 +159,7 @@ function deleteLive(store: SessionStore, id: string): void {
   store.run('DELETE FROM sessions WHERE id = ?', [id]);
   store.run('DELETE FROM sync_status WHERE record_id = ?', [id]);
   store.run('DELETE FROM sync_shape WHERE record_id = ?', [id]);
+  // What other remotes hold of it is not kept either: the session has left the sync.
+  store.run('DELETE FROM sync_status_kept WHERE record_id = ?', [id]);
+  store.run('DELETE FROM sync_shape_kept WHERE record_id = ?', [id]);
 }

@@ -57,14 +57,31 @@ const MIGRATIONS: string[] = [
   // 2: what changed since the last sync is found from this index alone (68 bytes a session), not by reading every
   // row with its body: at 100,000 sessions that scan copied the whole 400 MB database out of sql.js's file system.
   `CREATE INDEX sessions_hash ON sessions(id, content_hash);`,
+  // 3: each run compared with what the naive approach would have sent, and the part spent on set-up.
+  `ALTER TABLE sync_runs ADD COLUMN naive_bytes INTEGER;
+   ALTER TABLE sync_runs ADD COLUMN setup_bytes INTEGER NOT NULL DEFAULT 0;`,
+  // 4: sync_status and sync_shape describe the remote in use (meta 'sync-remote'); what they said about each other
+  // remote waits here, so switching to another database and back does not send everything again.
+  `CREATE TABLE sync_status_kept (
+     remote TEXT NOT NULL, record_id TEXT NOT NULL, table_name TEXT NOT NULL, last_sync_hash TEXT NOT NULL,
+     synced_at INTEGER NOT NULL, PRIMARY KEY (remote, record_id)
+   );
+   CREATE TABLE sync_shape_kept (
+     remote TEXT NOT NULL, record_id TEXT NOT NULL,
+     events INTEGER NOT NULL, events_hash TEXT NOT NULL,
+     files INTEGER NOT NULL, files_hash TEXT NOT NULL,
+     notes INTEGER NOT NULL, notes_hash TEXT NOT NULL,
+     frames INTEGER NOT NULL, meta TEXT NOT NULL, PRIMARY KEY (remote, record_id)
+   );`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
 export class StoreVersionError extends Error {}
 
-export function migrate(db: Database): void {
-  applyMigrations(db, MIGRATIONS, (current, known) => new StoreVersionError(
+/** Brings `db` up to SCHEMA_VERSION; true when it changed (see applyMigrations). */
+export function migrate(db: Database): boolean {
+  return applyMigrations(db, MIGRATIONS, (current, known) => new StoreVersionError(
     `The session store was written by a newer Session Sync (schema ${current}, this one knows ${known}). ` +
     'Update the extension or CLI; the store was left untouched.'));
 }

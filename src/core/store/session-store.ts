@@ -98,7 +98,7 @@ export class SessionStore {
       removeStaleTemps(dir, STORE_FILE);
     }
     const { db, recoveredFrom, size } = await loadSnapshot(file, Boolean(opts.readOnly));
-    migrate(db);
+    const migrated = migrate(db);
     const store = new SessionStore(dir, db);
     const snapshotSeq = Number(store.getMeta('journal_seq') ?? 0);
     const found = readJournal(path.join(dir, JOURNAL_FILE), snapshotSeq, Boolean(opts.readOnly));
@@ -108,7 +108,8 @@ export class SessionStore {
         ? JournalWriter.append(found.file, found.seq, found.goodBytes)
         : JournalWriter.create(found.file, snapshotSeq);
       store.disk = new StoreDisk(file, journal, size, store.snapshotSource(), opts);
-      if (!fs.existsSync(file)) await store.compact();
+      // A new store, or one a migration changed, gets its snapshot now: the old one would be migrated at every open.
+      if (!fs.existsSync(file) || migrated) await store.compact();
     }
     return { store, recoveredFrom, journal: report };
   }
@@ -266,13 +267,37 @@ export class SessionStore {
     }
   }
 
-  /** Forgets what the remote holds (for example after switching to another database). */
-  clearSyncState(): void {
+  /**
+   * Makes sync_status and sync_shape describe remote `to` instead of `from`: what they said about `from` is kept
+   * aside (sync_status_kept, sync_shape_kept) and what was kept about `to`, if anything, comes back. Costs one copy
+   * of the sync state, once per switch. `from` undefined: the state describes no known remote and is dropped.
+   */
+  switchSyncState(from: string | undefined, to: string): void {
+    const status = 'record_id, table_name, last_sync_hash, synced_at';
+    const shape = 'record_id, events, events_hash, files, files_hash, notes, notes_hash, frames, meta';
     this.transaction(() => {
+      if (from !== undefined && from !== to) {
+        this.write('DELETE FROM sync_status_kept WHERE remote = ?', [from]);
+        this.write('DELETE FROM sync_shape_kept WHERE remote = ?', [from]);
+        this.write(`INSERT INTO sync_status_kept (remote, ${status}) SELECT ?, ${status} FROM sync_status`, [from]);
+        this.write(`INSERT INTO sync_shape_kept (remote, ${shape}) SELECT ?, ${shape} FROM sync_shape`, [from]);
+      }
       this.write('DELETE FROM sync_status');
       this.write('DELETE FROM sync_shape');
+      this.write(`INSERT INTO sync_status (${status}) SELECT ${status} FROM sync_status_kept WHERE remote = ?`, [to]);
+      this.write(`INSERT INTO sync_shape (${shape}) SELECT ${shape} FROM sync_shape_kept WHERE remote = ?`, [to]);
+      this.write('DELETE FROM sync_status_kept WHERE remote = ?', [to]);
+      this.write('DELETE FROM sync_shape_kept WHERE remote = ?', [to]);
     });
     this.pendingSet.invalidate();
+  }
+
+  /** How many sessions differ from what sync_status_kept says `remote` holds (all of them for an unknown remote). */
+  pendingForKept(remote: string): number {
+    this.materialize();
+    return Number(this.statements.rows(
+      `SELECT count(*) FROM sessions s LEFT JOIN sync_status_kept k ON k.remote = ? AND k.record_id = s.id
+       WHERE k.last_sync_hash IS NOT s.content_hash`, [remote])[0][0]);
   }
 
   getMeta(key: string): string | undefined {

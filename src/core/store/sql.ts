@@ -94,9 +94,10 @@ export function inTransaction<T>(db: Database, fn: () => T): T {
 
 /**
  * Forward-only migrations: `PRAGMA user_version` counts those that ran. A file written by a newer version
- * (more migrations than known) is refused with `tooNew(current, known)` rather than guessed at.
+ * (more migrations than known) is refused with `tooNew(current, known)` rather than guessed at. True when a
+ * migration ran (the caller then persists the database: the file on disk still has the old version).
  */
-export function applyMigrations(db: Database, migrations: string[], tooNew: (current: number, known: number) => Error): void {
+export function applyMigrations(db: Database, migrations: string[], tooNew: (current: number, known: number) => Error): boolean {
   const current = Number(db.exec('PRAGMA user_version')[0].values[0][0]);
   if (current > migrations.length) throw tooNew(current, migrations.length);
   for (let v = current; v < migrations.length; v++) {
@@ -110,4 +111,5 @@ export function applyMigrations(db: Database, migrations: string[], tooNew: (cur
       throw err;
     }
   }
+  return current < migrations.length;
 }

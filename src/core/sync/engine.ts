@@ -6,7 +6,7 @@ import { DEFAULT_SYNC_OPTIONS, newTotals, Strategy, SyncContext, SyncOptions } f
 import { CancelledError } from './retry';
 import { syncOptimized } from './optimized';
 import { syncNaive } from './naive';
-import { forgetOtherRemote } from './remote-identity';
+import { followRemote } from './remote-identity';
 import { sampleIds } from './id-sample';
 import { naiveBytesFor } from './naive-estimate';
 
@@ -48,7 +48,7 @@ export async function runSync(store: SessionStore, remote: Remote, options: Part
   const startedAt = Date.now();
   const start = performance.now();
   const before = { ...remote.meter };
-  if (opts.strategy === 'optimized') forgetOtherRemote(store, remote);
+  if (opts.strategy === 'optimized') followRemote(store, remote);
   let result: SyncReport['result'] = 'ok';
   let error: string | null = null;
   let problem: RemoteProblem | null = null;

@@ -26,23 +26,8 @@ export interface SyncRun {
   error: string | null;
 }
 
-const COLUMNS = 'r.id, started_at, ended_at, strategy, remote, result, sent, skipped, batches, bytes_raw, bytes_sent, ' +
-  'round_trips, rows_written, rows_read, resumed, phases, error, b.naive_bytes, b.setup_bytes';
-
-/**
- * The byte figures that compare a run with the naive approach live beside sync_runs, keyed by its id: the local
- * store's own tables and migrations are another module's, and a run recorded before this table existed simply has
- * no row here (its comparison shows "-").
- */
-const RUN_BYTES_DDL = 'CREATE TABLE IF NOT EXISTS sync_run_bytes (run_id INTEGER PRIMARY KEY, ' +
-  'naive_bytes INTEGER, setup_bytes INTEGER NOT NULL)';
-const ready = new WeakSet<SessionStore>();
-
-function ensureRunBytes(store: SessionStore): void {
-  if (ready.has(store)) return;
-  store.run(RUN_BYTES_DDL);
-  ready.add(store);
-}
+const COLUMNS = 'id, started_at, ended_at, strategy, remote, result, sent, skipped, batches, bytes_raw, bytes_sent, ' +
+  'round_trips, rows_written, rows_read, resumed, phases, error, naive_bytes, setup_bytes';
 
 /** The history kept: a year of runs, and never more than this many (a sync every 30 s all year stays small). */
 export const RUN_HISTORY_DAYS = 365;
@@ -51,29 +36,22 @@ const DAY_MS = 86_400_000;
 
 /** Records a run and drops the runs that fall out of the kept history. Returns the new row's id. */
 export function recordRun(store: SessionStore, r: SyncRun): number {
-  ensureRunBytes(store);
   store.run(
     `INSERT INTO sync_runs (started_at, ended_at, strategy, remote, result, sent, skipped, batches, bytes_raw,
-       bytes_sent, round_trips, rows_written, rows_read, resumed, phases, error)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       bytes_sent, round_trips, rows_written, rows_read, resumed, phases, error, naive_bytes, setup_bytes)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     [r.startedAt, r.endedAt, r.strategy, r.remote, r.result, r.sent, r.skipped, r.batches, r.bytesRaw, r.bytesSent,
-      r.roundTrips, r.rowsWritten, r.rowsRead, r.resumed ? 1 : 0, JSON.stringify(r.phases), r.error]);
+      r.roundTrips, r.rowsWritten, r.rowsRead, r.resumed ? 1 : 0, JSON.stringify(r.phases), r.error, r.naiveBytes,
+      r.setupBytes]);
   const id = Number(store.scalar('SELECT last_insert_rowid()'));
-  store.run('INSERT INTO sync_run_bytes (run_id, naive_bytes, setup_bytes) VALUES (?, ?, ?)', [id, r.naiveBytes, r.setupBytes]);
   store.run('DELETE FROM sync_runs WHERE started_at < ? OR id <= ?', [r.startedAt - RUN_HISTORY_DAYS * DAY_MS,
     id - RUN_HISTORY_MAX]);
-  // Runs pruned from sync_runs take their figures with them.
-  store.run('DELETE FROM sync_run_bytes WHERE run_id < (SELECT min(id) FROM sync_runs)');
   return id;
 }
 
 /** Newest first. */
 export function listRuns(store: SessionStore, limit = 50, offset = 0): SyncRun[] {
-  // A store no run has written to since this release (or one opened read-only) has no sync_run_bytes yet.
-  const bytes = ready.has(store) || store.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'sync_run_bytes'")
-    ? 'sync_run_bytes' : '(SELECT NULL AS run_id, NULL AS naive_bytes, NULL AS setup_bytes)';
-  return store.rows(`SELECT ${COLUMNS} FROM sync_runs r LEFT JOIN ${bytes} b ON b.run_id = r.id ` +
-    'ORDER BY r.id DESC LIMIT ? OFFSET ?', [limit, offset]).map((v) => ({
+  return store.rows(`SELECT ${COLUMNS} FROM sync_runs ORDER BY id DESC LIMIT ? OFFSET ?`, [limit, offset]).map((v) => ({
     id: Number(v[0]), startedAt: Number(v[1]), endedAt: v[2] === null ? null : Number(v[2]), strategy: String(v[3]),
     remote: String(v[4]), result: String(v[5]) as SyncRun['result'], sent: Number(v[6]), skipped: Number(v[7]),
     batches: Number(v[8]), bytesRaw: Number(v[9]), bytesSent: Number(v[10]), roundTrips: Number(v[11]),

@@ -9,7 +9,7 @@ import { IdSample, newIdSample, sampleInto } from './id-sample';
 import { REMOTE_TABLE } from './optimized';
 import { yieldToEventLoop } from '../metrics';
 import { archivedIdsIn } from '../archive/archive';
-import { forgetOtherRemote, sessionsNextSyncSends } from './remote-identity';
+import { followRemote, sessionsNextSyncSends } from './remote-identity';
 import { cacheDictionary } from './dictionary-cache';
 
 export interface PullReport {
@@ -33,7 +33,7 @@ export async function pullRemote(store: SessionStore, remote: Remote): Promise<P
   const report: PullReport = { remote: 0, archived: 0, added: 0, updated: 0, unchanged: 0, undecodable: newIdSample() };
   const dicts = await openRemoteForRead(remote);
   if (!dicts) return { ...report, nothingSynced: { willSend: sessionsNextSyncSends(store, remote) } };
-  forgetOtherRemote(store, remote);
+  followRemote(store, remote);
   const archived = await archivedIdsIn(store.dir);
   const now = Date.now();
   for await (const r of readRemoteSessions(remote, dicts, undefined, sampleInto(report.undecodable))) {

@@ -6,16 +6,21 @@ import { SESSIONS_TABLE } from '../remote/schema';
 export const SYNC_REMOTE_META = 'sync-remote';
 
 /**
- * sync_status says what "the remote" holds; when the user points Session Sync at another database (a sync or a
- * pull), that knowledge is void and every session must go to the new one.
+ * sync_status says what "the remote" holds. When the user points Session Sync at another database (a sync or a
+ * pull), the state about the previous one is kept aside and the state about this one, if it was ever used, comes
+ * back: a mistyped URL, or "Use Local Database" and back, costs no full re-send.
  */
-export function forgetOtherRemote(store: SessionStore, remote: Remote): void {
-  if (store.getMeta(SYNC_REMOTE_META) === remote.displayUrl) return;
-  if (store.getMeta(SYNC_REMOTE_META) !== undefined) store.clearSyncState();
-  store.setMeta(SYNC_REMOTE_META, remote.displayUrl);
+export function followRemote(store: SessionStore, remote: Remote): void {
+  const current = store.getMeta(SYNC_REMOTE_META);
+  if (current === remote.displayUrl) return;
+  store.transaction(() => {
+    store.switchSyncState(current, remote.displayUrl);
+    store.setMeta(SYNC_REMOTE_META, remote.displayUrl);
+  });
 }
 
-/** How many sessions the next optimized sync to `remote` sends (all of them when the store knows another remote). */
+/** How many sessions the next optimized sync to `remote` sends, judged by what the store knows of that remote. */
 export function sessionsNextSyncSends(store: SessionStore, remote: Remote): number {
-  return store.getMeta(SYNC_REMOTE_META) === remote.displayUrl ? store.pendingCount(SESSIONS_TABLE) : store.count();
+  return store.getMeta(SYNC_REMOTE_META) === remote.displayUrl ? store.pendingCount(SESSIONS_TABLE)
+    : store.pendingForKept(remote.displayUrl);
 }
