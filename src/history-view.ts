@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { SyncController } from './sync-controller';
 import type { SharedStore } from './core/store/shared-store';
 import type { SessionStore } from './core/store/session-store';
-import { countRuns, listRuns, SyncRun } from './core/sync/history';
+import { countRuns, listRuns, SyncRun } from './core/store/run-history';
 import { savingOf } from './core/sync/saving';
 import { previewNextSync } from './core/sync/preview';
 import { type LiveSettings, updateSetting } from './settings';

@@ -9,7 +9,7 @@ import type { SyncProgress } from './core/sync/context';
 import { splitPending, type SyncState, type SyncStateKind } from './core/sync-state';
 import { checkpointProgress } from './core/sync/checkpoint';
 import { REMOTE_TABLE } from './core/sync/optimized';
-import { listRuns } from './core/sync/history';
+import { listRuns } from './core/store/run-history';
 import type { Settings } from './settings';
 import type { TokenStore } from './secrets';
 

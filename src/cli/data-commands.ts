@@ -32,7 +32,7 @@ export async function seedStore(store: SessionStore, count: number, days: number
 
 /** Continues a deterministic fraction of the sessions (new events, files, notes). Returns how many changed. */
 export function mutateStore(store: SessionStore, fraction: number, seed: string, now = Date.now()): number {
-  const ids = store.rows('SELECT id FROM sessions ORDER BY id').map((r) => String(r[0]));
+  const ids = store.ids();
   const chosen = [...chooseForMutation(ids, fraction, seed)];
   return store.upsertMany(chosen.map((id) => continueSession(store.get(id)!, mutationRng(seed, id), now)));
 }

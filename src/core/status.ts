@@ -1,5 +1,5 @@
 import type { SessionStore } from './store/session-store';
-import { listRuns, SyncRun } from './sync/history';
+import { listRuns, SyncRun } from './store/run-history';
 import { checkpointProgress } from './sync/checkpoint';
 import { REMOTE_TABLE } from './sync/optimized';
 

@@ -2,8 +2,9 @@
 // check every state without an editor.
 import type { SyncReport } from './sync/engine';
 import type { SyncProgress } from './sync/context';
-import type { SyncRun } from './sync/history';
+import type { SyncRun } from './store/run-history';
 import type { SessionStore } from './store/session-store';
+import { syncedAt } from './store/sync-state';
 import { REMOTE_TABLE } from './sync/optimized';
 
 export type SyncStateKind = 'idle' | 'syncing' | 'paused' | 'offline' | 'error' | 'guest';
@@ -29,7 +30,7 @@ export interface SyncState {
  * Splits the store's pending sessions into a backlog and the open session being recorded. Only after a successful
  * sync (or before any): after a failed or cancelled one the open session's changes are part of the backlog.
  */
-export function splitPending(store: Pick<SessionStore, 'pendingCount' | 'get' | 'scalar'>, openId: string | undefined,
+export function splitPending(store: SessionStore, openId: string | undefined,
   lastResult: SyncRun['result'] | undefined): { pending: number; recording: boolean } {
   const total = store.pendingCount(REMOTE_TABLE);
   const trusted = lastResult === undefined || lastResult === 'ok';
@@ -45,12 +46,11 @@ export function splitPending(store: Pick<SessionStore, 'pendingCount' | 'get' | 
  * serialize or hash the session. A change made while a sync was running, before that sync marked the session, reads
  * as not changed: the session is then counted in the backlog, never hidden from it.
  */
-function changedSinceSynced(store: Pick<SessionStore, 'get' | 'scalar'>, id: string): boolean {
+function changedSinceSynced(store: SessionStore, id: string): boolean {
   const session = store.get(id);
   if (!session) return false; // not handed to the store yet, so not in its pending count either
-  const syncedAt = store.scalar('SELECT synced_at FROM sync_status WHERE record_id = ? AND table_name = ?',
-    [id, REMOTE_TABLE]);
-  return syncedAt === undefined || syncedAt === null || session.updatedAt > Number(syncedAt);
+  const at = syncedAt(store, id, REMOTE_TABLE);
+  return at === undefined || session.updatedAt > at;
 }
 
 /** "14:05" for a time today, "2026-11-28" for an older one (local time). */

@@ -9,7 +9,7 @@ import { SessionStore } from '../../src/core/store/session-store';
 import { Remote, redactUrl } from '../../src/core/remote/connect';
 import { resolveRemoteTarget, RemoteUrlError } from '../../src/core/remote/target';
 import { runSync } from '../../src/core/sync/engine';
-import { listRuns } from '../../src/core/sync/history';
+import { listRuns } from '../../src/core/store/run-history';
 import { checkpointPath } from '../../src/core/sync/checkpoint';
 import { generateSessions } from '../../src/core/generator';
 

@@ -9,7 +9,7 @@ import { SessionStore } from '../../src/core/store/session-store';
 import { Remote } from '../../src/core/remote/connect';
 import { embeddedRemoteUrl } from '../../src/core/remote/target';
 import { runSync } from '../../src/core/sync/engine';
-import { countRuns, listRuns, recordRun, RUN_HISTORY_MAX, type SyncRun } from '../../src/core/sync/history';
+import { countRuns, listRuns, recordRun, RUN_HISTORY_MAX, type SyncRun } from '../../src/core/store/run-history';
 import { inboxDir, postToInbox, readInbox } from '../../src/core/store/inbox';
 import { generateSessions } from '../../src/core/generator';
 

@@ -12,7 +12,7 @@ import { applyPatch, diffSession } from '../../src/core/store/session-patch';
 import { SessionBuilder } from '../../src/core/session-builder';
 import { continueSession, generateSessions, mutationRng } from '../../src/core/generator';
 import { parseSession, sessionToJson, type Session } from '../../src/core/model';
-import { recordRun, listRuns, type SyncRun } from '../../src/core/sync/history';
+import { recordRun, listRuns, type SyncRun } from '../../src/core/store/run-history';
 
 const NOW = Date.UTC(2025, 5, 1, 12);
 const dirs: string[] = [];

@@ -10,7 +10,7 @@ import { SessionStore } from '../../src/core/store/session-store';
 import { Remote } from '../../src/core/remote/connect';
 import { embeddedRemoteUrl } from '../../src/core/remote/target';
 import { runSync } from '../../src/core/sync/engine';
-import { listRuns } from '../../src/core/sync/history';
+import { listRuns } from '../../src/core/store/run-history';
 import { formatBytes } from '../../src/core/format';
 import type { Session } from '../../src/core/model';
 

@@ -8,9 +8,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { inflateSync } from 'node:zlib';
+import { switchSyncState } from '../../src/core/store/sync-state';
 import { SessionStore, STORE_FILE, StoreCorruptError } from '../../src/core/store/session-store';
 import { SCHEMA_VERSION, StoreVersionError } from '../../src/core/store/schema';
-import { listRuns } from '../../src/core/sync/history';
+import { listRuns } from '../../src/core/store/run-history';
 import { acquireOwnerLock, isOwned, lockTarget, StoreBusyError } from '../../src/core/store/owner-lock';
 import { inboxDir, readInbox, removeFromInbox } from '../../src/core/store/inbox';
 import { loadSqlJs } from '../../src/core/store/sqljs';
@@ -267,7 +268,7 @@ describe('session store', () => {
       store.markSynced('sessions', store.pending('sessions'), NOW);
       store.markSynced('sessions', [{ id: list[2].id, hash: store.contentHash(list[2].id)! }], NOW);
       assert.equal(store.pendingCount('sessions'), 0, 'marking twice is harmless');
-      store.switchSyncState(undefined, 'no remote kept'); // drops the sync state: nothing was kept for that name
+      switchSyncState(store, undefined, 'no remote kept'); // drops the sync state: nothing was kept for that name
       assert.equal(store.pendingCount('sessions'), 4);
     });
   });

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { switchSyncState } from '../../src/core/store/sync-state';
 import { SessionStore } from '../../src/core/store/session-store';
 import { Remote } from '../../src/core/remote/connect';
 import { embeddedRemoteUrl } from '../../src/core/remote/target';
@@ -207,7 +208,7 @@ describe('replays and conflicts', () => {
   test('forgetting what was synced and syncing again duplicates nothing', async () => {
     const { store, remote } = await setup(SEEDED.slice(0, 150));
     assertOk(await runSync(store, remote));
-    store.switchSyncState(undefined, 'no remote kept'); // drops the sync state: nothing was kept for that name
+    switchSyncState(store, undefined, 'no remote kept'); // drops the sync state: nothing was kept for that name
     assert.equal(store.pendingCount('sessions'), 150);
     const again = await runSync(store, remote);
     assertOk(again);
@@ -227,7 +228,7 @@ describe('replays and conflicts', () => {
     assert.ok(planned);
     for (const b of planned.batches) b.completed = false;
     // The store lost its record of the upload too (it was killed before saving).
-    store.switchSyncState(undefined, 'no remote kept');
+    switchSyncState(store, undefined, 'no remote kept');
     fs.writeFileSync(checkpointPath(dir), JSON.stringify(planned));
     const replay = await runSync(store, remote, { batchSize: 50, concurrency: 1 });
     assertOk(replay);

@@ -10,7 +10,7 @@ import { generateSessions } from '../../src/core/generator';
 import { canonicalSession, type Session } from '../../src/core/model';
 import { previewNextSync } from '../../src/core/sync/preview';
 import { fullShape } from '../../src/core/sync/delta';
-import { putShape } from '../../src/core/sync/shapes';
+import { putShape } from '../../src/core/store/sync-state';
 import { REMOTE_TABLE } from '../../src/core/sync/optimized';
 import { previewMarkdown } from '../../src/core/sync/preview-report';
 

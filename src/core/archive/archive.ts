@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { SessionStore } from '../store/session-store';
+import { sessionsUpdatedBefore } from '../store/sync-state';
 import { REMOTE_TABLE } from '../sync/optimized';
 import { ARCHIVE_FILE, ArchiveStore } from './archive-store';
 import { copyToArchive, copyToLive, markRestoring, settleInFlight } from './moves';
@@ -78,16 +79,13 @@ const REASONS: Record<SkipReason, string> = {
  */
 export function planArchive(store: SessionStore, opts: { olderThanDays: number; now?: number }): ArchivePlan {
   const cutoff = (opts.now ?? Date.now()) - opts.olderThanDays * DAY_MS;
-  const rows = opts.olderThanDays > 0 ? store.rows(
-    `SELECT s.id, s.updated_at, length(s.body), s.content_hash, st.last_sync_hash FROM sessions s
-     LEFT JOIN sync_status st ON st.record_id = s.id AND st.table_name = ?
-     WHERE s.updated_at < ? ORDER BY s.updated_at, s.id`, [REMOTE_TABLE, cutoff]) : [];
+  const rows = opts.olderThanDays > 0 ? sessionsUpdatedBefore(store, cutoff, REMOTE_TABLE) : [];
   const candidates: ArchiveCandidate[] = [];
   const skipped: SkippedSession[] = [];
-  for (const [id, updated, bytes, hash, synced] of rows) {
-    const c = { id: String(id), updatedAt: Number(updated), bytes: Number(bytes) };
-    if (synced === hash) { candidates.push(c); continue; }
-    const reason: SkipReason = synced === null ? 'never-synced' : 'changed-since-sync';
+  for (const r of rows) {
+    const c = { id: r.id, updatedAt: r.updatedAt, bytes: r.bytes };
+    if (r.lastSyncHash === r.hash) { candidates.push(c); continue; }
+    const reason: SkipReason = r.lastSyncHash === null ? 'never-synced' : 'changed-since-sync';
     skipped.push({ id: c.id, updatedAt: c.updatedAt, reason, message: REASONS[reason] });
   }
   return { olderThanDays: opts.olderThanDays, cutoff, candidates, skipped, summary: summarize(candidates, skipped.length) };

@@ -1,5 +1,5 @@
-import type { SqlValue } from 'sql.js';
 import type { SessionStore } from '../store/session-store';
+import { dropRecordSyncState, recordSyncState, setRecordSyncState, shapeFromArchived, shapeToArchived } from '../store/sync-state';
 import { REMOTE_TABLE } from '../sync/optimized';
 import { SYNC_REMOTE_META } from '../sync/remote-identity';
 import { ARCHIVED_COLUMNS, ArchiveStore, ArchivedRow, rowFromSql } from './archive-store';
@@ -30,19 +30,14 @@ export function copyToArchive(store: SessionStore, archive: ArchiveStore, ids: s
 }
 
 function liveRow(store: SessionStore, id: string, remote: string | null, now: number): ArchivedRow | undefined {
-  const r = store.rows(
-    `SELECT s.workspace, s.branch, s.started_at, s.ended_at, s.updated_at, s.content_hash, s.body,
-       st.last_sync_hash, st.synced_at
-     FROM sessions s LEFT JOIN sync_status st ON st.record_id = s.id AND st.table_name = ?
-     WHERE s.id = ?`, [REMOTE_TABLE, id])[0];
-  if (!r) return undefined;
-  const shape = store.rows('SELECT events, events_hash, files, files_hash, notes, notes_hash, frames, meta ' +
-    'FROM sync_shape WHERE record_id = ?', [id])[0];
+  const row = store.storedRow(id);
+  if (!row) return undefined;
+  const [, workspace, branch, startedAt, endedAt, updatedAt, contentHash] = row.head;
+  const sync = recordSyncState(store, id, REMOTE_TABLE);
   return {
-    id, workspace: String(r[0]), branch: r[1] === null ? null : String(r[1]), startedAt: Number(r[2]),
-    endedAt: Number(r[3]), updatedAt: Number(r[4]), contentHash: String(r[5]), archivedAt: now,
-    body: r[6] as Uint8Array, syncRemote: remote, lastSyncHash: r[7] === null ? null : String(r[7]),
-    syncedAt: r[8] === null ? null : Number(r[8]), shape: shape ? JSON.stringify(shape) : null,
+    id, workspace, branch, startedAt, endedAt, updatedAt, contentHash, archivedAt: now, body: row.body,
+    syncRemote: remote, lastSyncHash: sync?.lastSyncHash ?? null, syncedAt: sync?.syncedAt ?? null,
+    shape: sync?.shape ? shapeToArchived(sync.shape) : null,
   };
 }
 
@@ -72,7 +67,7 @@ export function copyToLive(store: SessionStore, archive: ArchiveStore, ids: stri
     for (const id of ids) {
       const a = archivedRow(archive, id);
       if (!a) continue;
-      const live = liveVersion(store, id);
+      const live = store.storedVersion(id);
       if (live && (live.hash === a.contentHash || live.updatedAt >= a.updatedAt)) continue;
       writeLive(store, a, remote);
       written++;
@@ -82,20 +77,11 @@ export function copyToLive(store: SessionStore, archive: ArchiveStore, ids: stri
 }
 
 function writeLive(store: SessionStore, a: ArchivedRow, remote: string | null): void {
-  const db = store;
-  db.run(`INSERT OR REPLACE INTO sessions (id, workspace, branch, started_at, ended_at, updated_at, content_hash, body)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-  [a.id, a.workspace, a.branch, a.startedAt, a.endedAt, a.updatedAt, a.contentHash, a.body]);
-  db.run('DELETE FROM sync_status WHERE record_id = ?', [a.id]);
-  db.run('DELETE FROM sync_shape WHERE record_id = ?', [a.id]);
-  if (a.lastSyncHash === null || a.syncRemote === null || a.syncRemote !== remote) return;
-  db.run('INSERT INTO sync_status (record_id, table_name, last_sync_hash, synced_at) VALUES (?, ?, ?, ?)',
-    [a.id, REMOTE_TABLE, a.lastSyncHash, a.syncedAt ?? 0]);
-  if (a.shape) {
-    const s = JSON.parse(a.shape) as SqlValue[];
-    db.run(`INSERT INTO sync_shape (record_id, events, events_hash, files, files_hash, notes, notes_hash, frames, meta)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, [a.id, ...s]);
-  }
+  store.putStoredRow({ head: [a.id, a.workspace, a.branch, a.startedAt, a.endedAt, a.updatedAt, a.contentHash],
+    body: a.body });
+  const holds = a.lastSyncHash !== null && a.syncRemote !== null && a.syncRemote === remote;
+  setRecordSyncState(store, a.id, REMOTE_TABLE, holds ? { lastSyncHash: a.lastSyncHash!, syncedAt: a.syncedAt ?? 0,
+    shape: a.shape ? shapeFromArchived(a.shape) : undefined } : undefined);
 }
 
 export function archivedRow(archive: ArchiveStore, id: string): ArchivedRow | undefined {
@@ -103,10 +89,6 @@ export function archivedRow(archive: ArchiveStore, id: string): ArchivedRow | un
   return r ? rowFromSql(r) : undefined;
 }
 
-function liveVersion(store: SessionStore, id: string): { hash: string; updatedAt: number } | undefined {
-  const r = store.rows('SELECT content_hash, updated_at FROM sessions WHERE id = ?', [id])[0];
-  return r ? { hash: String(r[0]), updatedAt: Number(r[1]) } : undefined;
-}
 
 export interface Settled {
   /** Sessions whose move into the archive completed. */
@@ -133,7 +115,7 @@ export async function settleInFlight(store: SessionStore, archive: ArchiveStore)
   store.transaction(() => {
     for (const [rid, op, hash, updated] of journal) {
       const id = String(rid);
-      const live = liveVersion(store, id);
+      const live = store.storedVersion(id);
       if (hash === null) continue;
       const liveWins = !!live && live.hash !== hash && live.updatedAt > Number(updated);
       if (op === 'archive') {
@@ -156,10 +138,6 @@ export async function settleInFlight(store: SessionStore, archive: ArchiveStore)
 }
 
 function deleteLive(store: SessionStore, id: string): void {
-  store.run('DELETE FROM sessions WHERE id = ?', [id]);
-  store.run('DELETE FROM sync_status WHERE record_id = ?', [id]);
-  store.run('DELETE FROM sync_shape WHERE record_id = ?', [id]);
-  // What other remotes hold of it is not kept either: the session has left the sync.
-  store.run('DELETE FROM sync_status_kept WHERE record_id = ?', [id]);
-  store.run('DELETE FROM sync_shape_kept WHERE record_id = ?', [id]);
+  store.deleteSession(id);
+  dropRecordSyncState(store, id); // for every remote: the session has left the sync
 }

@@ -54,7 +54,7 @@ export async function openCopy(corpusDir: string, label: string): Promise<{ stor
 
 /** Continues 1% of the sessions (at least one), the same ones for every strategy. Returns how many changed. */
 export function changeOnePercent(store: SessionStore): number {
-  const ids = store.rows('SELECT id FROM sessions ORDER BY id').map((r) => String(r[0]));
+  const ids = store.ids();
   const chosen = chooseForMutation(ids, Math.max(0.01, 1 / Math.max(1, ids.length)), MUTATE_SEED);
   return store.upsertMany([...chosen].map((id) => continueSession(store.get(id)!, mutationRng(MUTATE_SEED, id), MUTATE_NOW)));
 }

@@ -34,6 +34,15 @@ export interface OpenedStore {
   journal: ReplayReport;
 }
 
+/** See SessionStore.tables. */
+export interface StoreTables {
+  transaction<T>(fn: () => T): T;
+  scalar(sql: string, params?: SqlValue[]): SqlValue | undefined;
+  rows(sql: string, params?: SqlValue[]): SqlValue[][];
+  rowsForIds(sql: (list: string) => string, ids: string[]): SqlValue[][];
+  run(sql: string, params?: SqlValue[]): void;
+}
+
 export interface PendingRecord {
   id: string;
   hash: string;
@@ -267,39 +276,6 @@ export class SessionStore {
     }
   }
 
-  /**
-   * Makes sync_status and sync_shape describe remote `to` instead of `from`: what they said about `from` is kept
-   * aside (sync_status_kept, sync_shape_kept) and what was kept about `to`, if anything, comes back. Costs one copy
-   * of the sync state, once per switch. `from` undefined: the state describes no known remote and is dropped.
-   */
-  switchSyncState(from: string | undefined, to: string): void {
-    const status = 'record_id, table_name, last_sync_hash, synced_at';
-    const shape = 'record_id, events, events_hash, files, files_hash, notes, notes_hash, frames, meta';
-    this.transaction(() => {
-      if (from !== undefined && from !== to) {
-        this.write('DELETE FROM sync_status_kept WHERE remote = ?', [from]);
-        this.write('DELETE FROM sync_shape_kept WHERE remote = ?', [from]);
-        this.write(`INSERT INTO sync_status_kept (remote, ${status}) SELECT ?, ${status} FROM sync_status`, [from]);
-        this.write(`INSERT INTO sync_shape_kept (remote, ${shape}) SELECT ?, ${shape} FROM sync_shape`, [from]);
-      }
-      this.write('DELETE FROM sync_status');
-      this.write('DELETE FROM sync_shape');
-      this.write(`INSERT INTO sync_status (${status}) SELECT ${status} FROM sync_status_kept WHERE remote = ?`, [to]);
-      this.write(`INSERT INTO sync_shape (${shape}) SELECT ${shape} FROM sync_shape_kept WHERE remote = ?`, [to]);
-      this.write('DELETE FROM sync_status_kept WHERE remote = ?', [to]);
-      this.write('DELETE FROM sync_shape_kept WHERE remote = ?', [to]);
-    });
-    this.pendingSet.invalidate();
-  }
-
-  /** How many sessions differ from what sync_status_kept says `remote` holds (all of them for an unknown remote). */
-  pendingForKept(remote: string): number {
-    this.materialize();
-    return Number(this.statements.rows(
-      `SELECT count(*) FROM sessions s LEFT JOIN sync_status_kept k ON k.remote = ? AND k.record_id = s.id
-       WHERE k.last_sync_hash IS NOT s.content_hash`, [remote])[0][0]);
-  }
-
   getMeta(key: string): string | undefined {
     const v = this.statements.rows('SELECT value FROM meta WHERE key = ?', [key])[0]?.[0];
     return v === undefined ? undefined : String(v);
@@ -310,8 +286,64 @@ export class SessionStore {
       [key, value]);
   }
 
-  // ---- SQL for the modules that keep their own tables here (shapes, runs, archive moves) ---------
+  /** Every session id, in id order. */
+  ids(): string[] {
+    return this.rows('SELECT id FROM sessions ORDER BY id').map((r) => String(r[0]));
+  }
 
+  /** The ids of the `limit` sessions updated last, newest first. */
+  recentIds(limit: number): string[] {
+    return this.rows('SELECT id FROM sessions ORDER BY updated_at DESC LIMIT ?', [limit]).map((r) => String(r[0]));
+  }
+
+  /** Ids and content hashes in id order, `limit` of them after id `after`: a page of a walk over the store. */
+  hashPage(after: string, limit: number): [string, string][] {
+    return this.rows('SELECT id, content_hash FROM sessions WHERE id > ? ORDER BY id LIMIT ?', [after, limit])
+      .map((r) => [String(r[0]), String(r[1])]);
+  }
+
+  /** A session as stored (its columns and deflated body), for the archive to move it unchanged. */
+  storedRow(id: string): SessionRow | undefined {
+    const r = this.rows(`SELECT id, workspace, branch, started_at, ended_at, updated_at, content_hash, body
+      FROM sessions WHERE id = ?`, [id])[0];
+    if (!r) return undefined;
+    return { head: [String(r[0]), String(r[1]), r[2] === null ? null : String(r[2]), Number(r[3]), Number(r[4]),
+      Number(r[5]), String(r[6])], body: r[7] as Uint8Array };
+  }
+
+  /** The stored content hash and update time of session `id`, without reading its body. */
+  storedVersion(id: string): { updatedAt: number; hash: string } | undefined {
+    this.materialize();
+    return rowVersion(this.statements, id);
+  }
+
+  /** Writes a stored row back as it is (the archive's restore), replacing any live copy. */
+  putStoredRow(row: SessionRow): void {
+    this.run(`INSERT OR REPLACE INTO sessions (id, workspace, branch, started_at, ended_at, updated_at, content_hash, body)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, [...row.head, row.body]);
+  }
+
+  /** Removes a session from the live store (the archive has a copy). */
+  deleteSession(id: string): void {
+    this.run('DELETE FROM sessions WHERE id = ?', [id]);
+  }
+
+  /**
+   * Raw SQL on the store's database, for the modules in src/core/store that own a table of it (sync-state.ts,
+   * run-history.ts). Writes are journaled like every other change. Nothing outside src/core/store calls this
+   * (eslint.config.mjs enforces it): everyone else goes through those modules or the methods above.
+   */
+  static tables(store: SessionStore): StoreTables {
+    return {
+      transaction: (fn) => store.transaction(fn),
+      scalar: (sql, params) => store.scalar(sql, params),
+      rows: (sql, params) => store.rows(sql, params),
+      rowsForIds: (sql, ids) => store.rowsForIds(sql, ids),
+      run: (sql, params) => store.run(sql, params),
+    };
+  }
+
+  /** Runs `fn` as one transaction: all of its changes reach the database and the journal, or none do. */
   transaction<T>(fn: () => T): T {
     if (!this.txFrames.length) this.materialize();
     this.txFrames.push([]);
@@ -333,23 +365,23 @@ export class SessionStore {
     }
   }
 
-  scalar(sql: string, params: SqlValue[] = []): SqlValue | undefined {
+  private scalar(sql: string, params: SqlValue[] = []): SqlValue | undefined {
     return this.rows(sql, params)[0]?.[0];
   }
 
-  rows(sql: string, params: SqlValue[] = []): SqlValue[][] {
+  private rows(sql: string, params: SqlValue[] = []): SqlValue[][] {
     if (TOUCHES_SESSIONS.test(sql)) this.materialize();
     return this.statements.rows(sql, params);
   }
 
   /** `rows` for many ids: see StatementCache.rowsForIds. */
-  rowsForIds(sql: (list: string) => string, ids: string[]): SqlValue[][] {
+  private rowsForIds(sql: (list: string) => string, ids: string[]): SqlValue[][] {
     this.materialize();
     return this.statements.rowsForIds(sql, ids);
   }
 
   /** Runs one write and journals it; the statement is compiled once and kept (see StatementCache). */
-  run(sql: string, params: SqlValue[] = []): void {
+  private run(sql: string, params: SqlValue[] = []): void {
     if (TOUCHES_SESSIONS.test(sql)) {
       this.materialize();
       this.known.clear(); // a row changed under the versions patches are computed against

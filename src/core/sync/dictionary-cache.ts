@@ -39,10 +39,9 @@ export async function dictionaryFor(ctx: SyncContext): Promise<Dictionary> {
 
 /** The sessions a dictionary learns from, read a few at a time so the event loop keeps turning. */
 async function trainingSample(store: SyncContext['store']): Promise<Session[]> {
-  const ids = store.rows('SELECT id FROM sessions ORDER BY updated_at DESC LIMIT ?', [TRAINING_SESSIONS]);
   const sample: Session[] = [];
-  for (const [id] of ids) {
-    const s = store.get(String(id));
+  for (const id of store.recentIds(TRAINING_SESSIONS)) {
+    const s = store.get(id);
     if (s) sample.push(s);
     if (sample.length % 20 === 0) await yieldToEventLoop();
   }

@@ -1,7 +1,7 @@
 import type { SessionStore } from '../store/session-store';
 import type { Remote } from '../remote/connect';
 import { RemoteProblem, SyncError, classifyRemoteError } from '../remote/errors';
-import { recordRun, SyncRun } from './history';
+import { recordRun, SyncRun } from '../store/run-history';
 import { DEFAULT_SYNC_OPTIONS, newTotals, Strategy, SyncContext, SyncOptions } from './context';
 import { CancelledError } from './retry';
 import { syncOptimized } from './optimized';

@@ -11,7 +11,7 @@ import { PoolError, acquireSharedPool, encodeHere, releaseSharedPool } from './e
 import { dictionaryFor } from './dictionary-cache';
 import { isLedgerConflict, reconcile } from './reconcile';
 import { REMOTE_SCHEMA_VERSION, SESSIONS_TABLE, schemaCheck } from '../remote/schema';
-import { dropShape, getShapes, putShape } from './shapes';
+import { dropShape, getShapes, putShape } from '../store/sync-state';
 import { CancelledError, withRetry } from './retry';
 import { SyncContext, SyncTotals } from './context';
 

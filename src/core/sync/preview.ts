@@ -5,7 +5,7 @@ import { fullShape, planWrite, RecordWrite, Shape } from './delta';
 import type { Dictionary } from '../codec/frames';
 import { valueBytes } from '../remote/connect';
 import { REMOTE_TABLE } from './optimized';
-import { getShape } from './shapes';
+import { getShape } from '../store/sync-state';
 
 /**
  * What the next sync would send, computed with the same planner the sync uses (planWrite) but without

@@ -3,7 +3,7 @@ import type { Remote } from '../remote/connect';
 import { canonicalSession } from '../model';
 import { sessionHash } from '../hash';
 import { fullShape } from './delta';
-import { putShape } from './shapes';
+import { putShape } from '../store/sync-state';
 import { openRemoteForRead, readRemoteSessions } from './remote-read';
 import { IdSample, newIdSample, sampleInto } from './id-sample';
 import { REMOTE_TABLE } from './optimized';

@@ -1,5 +1,5 @@
 import type { PendingRecord } from '../store/session-store';
-import { dropShape } from './shapes';
+import { dropShape } from '../store/sync-state';
 import { withRetry } from './retry';
 import type { SyncContext, SyncTotals } from './context';
 import { SESSIONS_TABLE as REMOTE_TABLE } from '../remote/schema';

@@ -1,6 +1,7 @@
 import type { SessionStore } from '../store/session-store';
 import type { Remote } from '../remote/connect';
 import { SESSIONS_TABLE } from '../remote/schema';
+import { pendingForKept, switchSyncState } from '../store/sync-state';
 
 /** The live store's meta key naming the remote that sync_status describes. */
 export const SYNC_REMOTE_META = 'sync-remote';
@@ -14,7 +15,7 @@ export function followRemote(store: SessionStore, remote: Remote): void {
   const current = store.getMeta(SYNC_REMOTE_META);
   if (current === remote.displayUrl) return;
   store.transaction(() => {
-    store.switchSyncState(current, remote.displayUrl);
+    switchSyncState(store, current, remote.displayUrl);
     store.setMeta(SYNC_REMOTE_META, remote.displayUrl);
   });
 }
@@ -22,5 +23,5 @@ export function followRemote(store: SessionStore, remote: Remote): void {
 /** How many sessions the next optimized sync to `remote` sends, judged by what the store knows of that remote. */
 export function sessionsNextSyncSends(store: SessionStore, remote: Remote): number {
   return store.getMeta(SYNC_REMOTE_META) === remote.displayUrl ? store.pendingCount(SESSIONS_TABLE)
-    : store.pendingForKept(remote.displayUrl);
+    : pendingForKept(store, remote.displayUrl);
 }

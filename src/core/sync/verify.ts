@@ -27,10 +27,10 @@ export interface VerifyReport {
 function* localHashes(store: SessionStore, pageSize = 1000): Generator<[string, string]> {
   let after = '';
   for (;;) {
-    const rows = store.rows('SELECT id, content_hash FROM sessions WHERE id > ? ORDER BY id LIMIT ?', [after, pageSize]);
-    for (const r of rows) yield [String(r[0]), String(r[1])];
-    if (rows.length < pageSize) return;
-    after = String(rows[rows.length - 1][0]);
+    const page = store.hashPage(after, pageSize);
+    yield* page;
+    if (page.length < pageSize) return;
+    after = page[page.length - 1][0];
   }
 }
 

@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { SessionSyncApi } from '../../../src/extension';
 import { SessionStore } from '../../../src/core/store/session-store';
-import { listRuns, type SyncRun } from '../../../src/core/sync/history';
+import { listRuns, type SyncRun } from '../../../src/core/store/run-history';
 import { ui } from './ui-bridge';
 
 export type { SessionSyncApi };

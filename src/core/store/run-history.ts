@@ -1,4 +1,4 @@
-import type { SessionStore } from '../store/session-store';
+import { SessionStore } from './session-store';
 
 /** One row of `sync_runs`: what a sync did, for the history view and `status`. */
 export interface SyncRun {
@@ -36,22 +36,22 @@ const DAY_MS = 86_400_000;
 
 /** Records a run and drops the runs that fall out of the kept history. Returns the new row's id. */
 export function recordRun(store: SessionStore, r: SyncRun): number {
-  store.run(
+  SessionStore.tables(store).run(
     `INSERT INTO sync_runs (started_at, ended_at, strategy, remote, result, sent, skipped, batches, bytes_raw,
        bytes_sent, round_trips, rows_written, rows_read, resumed, phases, error, naive_bytes, setup_bytes)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     [r.startedAt, r.endedAt, r.strategy, r.remote, r.result, r.sent, r.skipped, r.batches, r.bytesRaw, r.bytesSent,
       r.roundTrips, r.rowsWritten, r.rowsRead, r.resumed ? 1 : 0, JSON.stringify(r.phases), r.error, r.naiveBytes,
       r.setupBytes]);
-  const id = Number(store.scalar('SELECT last_insert_rowid()'));
-  store.run('DELETE FROM sync_runs WHERE started_at < ? OR id <= ?', [r.startedAt - RUN_HISTORY_DAYS * DAY_MS,
+  const id = Number(SessionStore.tables(store).scalar('SELECT last_insert_rowid()'));
+  SessionStore.tables(store).run('DELETE FROM sync_runs WHERE started_at < ? OR id <= ?', [r.startedAt - RUN_HISTORY_DAYS * DAY_MS,
     id - RUN_HISTORY_MAX]);
   return id;
 }
 
 /** Newest first. */
 export function listRuns(store: SessionStore, limit = 50, offset = 0): SyncRun[] {
-  return store.rows(`SELECT ${COLUMNS} FROM sync_runs ORDER BY id DESC LIMIT ? OFFSET ?`, [limit, offset]).map((v) => ({
+  return SessionStore.tables(store).rows(`SELECT ${COLUMNS} FROM sync_runs ORDER BY id DESC LIMIT ? OFFSET ?`, [limit, offset]).map((v) => ({
     id: Number(v[0]), startedAt: Number(v[1]), endedAt: v[2] === null ? null : Number(v[2]), strategy: String(v[3]),
     remote: String(v[4]), result: String(v[5]) as SyncRun['result'], sent: Number(v[6]), skipped: Number(v[7]),
     batches: Number(v[8]), bytesRaw: Number(v[9]), bytesSent: Number(v[10]), roundTrips: Number(v[11]),
@@ -63,5 +63,5 @@ export function listRuns(store: SessionStore, limit = 50, offset = 0): SyncRun[]
 }
 
 export function countRuns(store: SessionStore): number {
-  return Number(store.scalar('SELECT count(*) FROM sync_runs'));
+  return Number(SessionStore.tables(store).scalar('SELECT count(*) FROM sync_runs'));
 }
