@@ -19,7 +19,7 @@ import { postToInbox } from '../../../src/core/store/inbox';
 import { generateSessions } from '../../../src/core/generator';
 import { SessionStore } from '../../../src/core/store/session-store';
 import { checkpointProgress } from '../../../src/core/sync/checkpoint';
-import { listRuns } from '../../../src/core/sync/history';
+import { listRuns } from '../../../src/core/store/run-history';
 import { sessionSyncApi, type SessionSyncApi } from './helpers';
 import { startHeldRemote, type HeldRemote } from './held-remote';
 
