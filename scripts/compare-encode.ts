@@ -3,7 +3,7 @@
 // sessions, runs interleaved, CPU time (user + system) so other work on a shared machine counts less.
 // Run: node --import tsx scripts/compare-encode.ts OTHER_CHECKOUT [corpus=builtin] [count=1000]
 import * as path from 'node:path';
-import { CORPORA, isCorpusName } from '../src/core/corpora';
+import { CORPORA, isCorpusName } from '../src/lab/corpora';
 import { canonicalSession, type Session } from '../src/core/model';
 import { planWrite } from '../src/core/sync/delta';
 import { trainDictionary } from '../src/core/codec/dictionary';

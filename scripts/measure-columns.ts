@@ -3,13 +3,13 @@
 // on other sessions of the same corpus; and what the plain columns would cost in more compact forms.
 // Run: node --import tsx scripts/measure-columns.ts [count=2000] [corpus,...=all]
 import type { InValue } from '@libsql/client';
-import { CORPUS_NAMES, isCorpusName } from '../src/core/corpora';
-import { corpusSample, trainingSessions } from '../src/core/bench/corpus';
+import { CORPUS_NAMES, isCorpusName } from '../src/lab/corpora';
+import { corpusSample, trainingSessions } from '../src/lab/bench/corpus';
 import { trainDictionary } from '../src/core/codec/dictionary';
 import { FULL_COLUMNS, planWrite } from '../src/core/sync/delta';
 import { sessionToJson } from '../src/core/model';
 import { hashText } from '../src/core/hash';
-import { storedBytes } from '../src/core/bench/codecs';
+import { storedBytes } from '../src/lab/bench/codecs';
 
 const count = Number(process.argv[2] ?? 2000);
 const corpora = (process.argv[3]?.split(',') ?? CORPUS_NAMES).filter(isCorpusName);

@@ -11,10 +11,10 @@ import { Remote } from '../src/core/remote/connect';
 import { runSync, type SyncReport } from '../src/core/sync/engine';
 import type { SyncOptions } from '../src/core/sync/context';
 import { verifyPassed, verifyRemote } from '../src/core/sync/verify';
-import { iterateSessions } from '../src/core/generator';
+import { iterateSessions } from '../src/lab/generator';
 import type { Session } from '../src/core/model';
-import { startSqld, type SqldServer } from '../src/core/bench/sqld-process';
-import { startShapedProxy, type ShapedProxy } from '../src/core/net/shaped-proxy';
+import { startSqld, type SqldServer } from '../src/lab/bench/sqld-process';
+import { startShapedProxy, type ShapedProxy } from '../src/lab/shaped-proxy';
 import { EncodePool } from '../src/core/sync/encode-pool';
 import type { EncodedRecord } from '../src/core/sync/encode-task';
 

@@ -1,6 +1,6 @@
 // How much the preset dictionary saves on the frames it is used for (files, notes) and on the timeline,
 // on sessions it was not trained on. Run: node --import tsx scripts/measure-dictionary.ts [sessions]
-import { iterateSessions } from '../src/core/generator';
+import { iterateSessions } from '../src/lab/generator';
 import { trainDictionary } from '../src/core/codec/dictionary';
 import { encodeFrame } from '../src/core/codec/frames';
 import { encodeTimeline } from '../src/core/codec/timeline';

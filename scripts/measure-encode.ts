@@ -7,7 +7,7 @@ import { canonicalSession, sessionToJson, type Session } from '../src/core/model
 import { trainDictionary } from '../src/core/codec/dictionary';
 import { encodeTimeline } from '../src/core/codec/timeline';
 import { encodeBinaryTimeline } from '../src/core/codec/timeline-binary';
-import { CORPORA, isCorpusName } from '../src/core/corpora';
+import { CORPORA, isCorpusName } from '../src/lab/corpora';
 import { Deflater } from '../src/core/codec/deflater';
 import { planWrite } from '../src/core/sync/delta';
 

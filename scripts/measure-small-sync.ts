@@ -7,9 +7,9 @@ import * as path from 'node:path';
 import { SessionStore } from '../src/core/store/session-store';
 import { Remote } from '../src/core/remote/connect';
 import { runSync } from '../src/core/sync/engine';
-import { startSqld } from '../src/core/bench/sqld-process';
-import { startShapedProxy } from '../src/core/net/shaped-proxy';
-import { continueSession, generateSessions, mutationRng } from '../src/core/generator';
+import { startSqld } from '../src/lab/bench/sqld-process';
+import { startShapedProxy } from '../src/lab/shaped-proxy';
+import { continueSession, generateSessions, mutationRng } from '../src/lab/generator';
 
 const cycles = Number(process.argv[2] ?? 10);
 const NOW = Date.UTC(2025, 5, 1, 12);

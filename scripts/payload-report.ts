@@ -8,8 +8,8 @@ import { promisify } from 'node:util';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { startSqld } from '../src/core/bench/sqld-process';
-import { startShapedProxy } from '../src/core/net/shaped-proxy';
+import { startSqld } from '../src/lab/bench/sqld-process';
+import { startShapedProxy } from '../src/lab/shaped-proxy';
 
 const arg = (name: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);
 const count = Number(arg('--count') || 10_000);

@@ -13,7 +13,7 @@ import { CliError, openForRead, openForWrite, openRemote, print, withStore } fro
 import { exportStore, importLines, mutateStore, seedStore } from './cli/data-commands';
 import { formatPullReport, formatSyncReport, formatVerifyReport, undecodableLine } from './cli/format';
 import { explainFailure, guardStdout } from './cli/failures';
-import { CORPUS_NAMES } from './core/corpora';
+import { CORPUS_NAMES } from './lab/corpora';
 import { archivedCountIn, registerArchiveCommands } from './cli/archive-commands';
 import { registerBenchCommand } from './cli/bench-command';
 import { registerRecordCommand } from './cli/record-command';

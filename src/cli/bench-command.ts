@@ -1,13 +1,13 @@
-// `session-sync bench`: the benchmark of docs/benchmarks.md as one command (see src/core/bench/).
+// `session-sync bench`: the benchmark of docs/benchmarks.md as one command (see src/lab/bench/).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { CORPUS_NAMES, type CorpusName } from '../core/corpora';
-import { DEFAULT_MBIT, DEFAULT_RTT_MS, DEFAULT_SIZES, runBenchmark } from '../core/bench/runner';
-import { formatBench } from '../core/bench/text-report';
-import { benchSvg } from '../core/bench/svg';
+import { CORPUS_NAMES, type CorpusName } from '../lab/corpora';
+import { DEFAULT_MBIT, DEFAULT_RTT_MS, DEFAULT_SIZES, runBenchmark } from '../lab/bench/runner';
+import { formatBench } from '../lab/bench/text-report';
+import { benchSvg } from '../lab/bench/svg';
 import type { Strategy } from '../core/sync/context';
-import type { Target } from '../core/bench/types';
+import type { Target } from '../lab/bench/types';
 
 const QUICK_SIZES = [1000];
 

@@ -2,8 +2,8 @@ import * as fs from 'node:fs';
 import * as readline from 'node:readline';
 import type { SessionStore } from '../core/store/session-store';
 import { Session, parseSession } from '../core/model';
-import { chooseForMutation, continueSession, mutationRng } from '../core/generator';
-import { CORPORA, type CorpusName } from '../core/corpora';
+import { chooseForMutation, continueSession, mutationRng } from '../lab/generator';
+import { CORPORA, type CorpusName } from '../lab/corpora';
 import { yieldToEventLoop } from '../core/metrics';
 import { CliError } from './open';
 

@@ -1,7 +1,7 @@
 // `session-sync record`: synthetic editor activity through the extension's recording path, with auto-sync; the
 // steady-state benchmark's engine, and a way to watch the product work without an editor.
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { runRecord, type RecordReport } from '../core/bench/record-run';
+import { runRecord, type RecordReport } from '../lab/bench/record-run';
 import { formatBytes } from '../core/format';
 import { openRemote, print } from './open';
 

@@ -1,10 +1,10 @@
-// `session-sync bench-steady`: the steady-state section of the benchmark (see src/core/bench/steady-state.ts).
+// `session-sync bench-steady`: the steady-state section of the benchmark (see src/lab/bench/steady-state.ts).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { DEFAULT_STEADY, runSteadyState, steadyTable } from '../core/bench/steady-state';
-import { DEFAULT_MBIT, DEFAULT_RTT_MS } from '../core/bench/runner';
-import { machineInfo } from '../core/bench/runner';
+import { DEFAULT_STEADY, runSteadyState, steadyTable } from '../lab/bench/steady-state';
+import { DEFAULT_MBIT, DEFAULT_RTT_MS } from '../lab/bench/runner';
+import { machineInfo } from '../lab/bench/runner';
 
 function list(name: string) {
   return (v: string): number[] => {

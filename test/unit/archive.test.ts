@@ -13,9 +13,9 @@ import { Remote } from '../../src/core/remote/connect';
 import { embeddedRemoteUrl } from '../../src/core/remote/target';
 import { runSync } from '../../src/core/sync/engine';
 import { verifyPassed, verifyRemote } from '../../src/core/sync/verify';
-import { generateSessions } from '../../src/core/generator';
+import { generateSessions } from '../../src/lab/generator';
 import type { Session } from '../../src/core/model';
-import { Rng } from '../../src/core/rng';
+import { Rng } from '../../src/lab/rng';
 import { exportText } from '../support/helpers';
 import {
   archiveSessions, archivedCountIn, DAY_MS, deleteArchivedFromRemote, openArchiveFor, planArchive, restoreSessions,

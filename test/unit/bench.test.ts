@@ -7,8 +7,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Command } from 'commander';
 import { registerBenchCommand } from '../../src/cli/bench-command';
-import type { BenchResult, RunRecord } from '../../src/core/bench/types';
-import { linkLowerBoundMs } from '../../src/core/bench/bottleneck';
+import type { BenchResult, RunRecord } from '../../src/lab/bench/types';
+import { linkLowerBoundMs } from '../../src/lab/bench/bottleneck';
 
 const SIZE = 200;
 

@@ -11,7 +11,7 @@ import initSqlJs from 'sql.js';
 import { createClient } from '@libsql/client';
 import { embeddedRemoteUrl } from '../../src/core/remote/target';
 import { sessionToJson } from '../../src/core/model';
-import { generateSessions } from '../../src/core/generator';
+import { generateSessions } from '../../src/lab/generator';
 
 const ROOT = path.resolve(__dirname, '../..');
 const CLI = path.join(ROOT, 'dist/cli.js');

@@ -10,12 +10,12 @@ import {
   encodeBinaryFrame, encodeFrame,
 } from '../../src/core/codec/frames';
 import { decodeBinaryTimeline, decodeTimelineChunk, encodeBinaryTimeline } from '../../src/core/codec/timeline-binary';
-import { iterateWildSessions } from '../../src/core/generator-wild';
+import { iterateWildSessions } from '../../src/lab/generator-wild';
 import { DICTIONARY_BYTES, trainDictionary } from '../../src/core/codec/dictionary';
 import { Deflater } from '../../src/core/codec/deflater';
 import { decodeTimeline, encodeTimeline, type TimelineColumns } from '../../src/core/codec/timeline';
 import { canonicalSession, type SessionEvent } from '../../src/core/model';
-import { generateSessions } from '../../src/core/generator';
+import { generateSessions } from '../../src/lab/generator';
 
 const NOW = Date.UTC(2025, 5, 1, 12);
 const WHAT = 'Remote session gen-1-000042, column events';

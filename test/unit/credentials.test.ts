@@ -11,7 +11,7 @@ import { resolveRemoteTarget, RemoteUrlError } from '../../src/core/remote/targe
 import { runSync } from '../../src/core/sync/engine';
 import { listRuns } from '../../src/core/store/run-history';
 import { checkpointPath } from '../../src/core/sync/checkpoint';
-import { generateSessions } from '../../src/core/generator';
+import { generateSessions } from '../../src/lab/generator';
 
 const SECRETS = ['hunter2', 'jwt-abc123', 'pw-456', 'frag-789', 'key-000', 'alice'];
 const URLS = [

@@ -14,7 +14,7 @@ import { SessionStore } from '../../src/core/store/session-store';
 import { Remote } from '../../src/core/remote/connect';
 import { runSync } from '../../src/core/sync/engine';
 import { verifyPassed, verifyRemote } from '../../src/core/sync/verify';
-import { generateSessions } from '../../src/core/generator';
+import { generateSessions } from '../../src/lab/generator';
 import { startSqld } from '../support/sqld';
 import { seededRng, startFaultProxy, type Fault } from '../support/fault-proxy';
 

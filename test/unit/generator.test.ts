@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { continueSession, generateSessions, iterateSessions, languageOf, mutateSessions } from '../../src/core/generator';
+import { continueSession, generateSessions, iterateSessions, languageOf, mutateSessions } from '../../src/lab/generator';
 import { EVENT_KINDS, parseSession, sessionToJson, type Session } from '../../src/core/model';
-import { Rng } from '../../src/core/rng';
-import { iterateWildSessions } from '../../src/core/generator-wild';
+import { Rng } from '../../src/lab/rng';
+import { iterateWildSessions } from '../../src/lab/generator-wild';
 
 const NOW = Date.UTC(2025, 5, 1, 12);
 const DAY = 86_400_000;

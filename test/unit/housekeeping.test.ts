@@ -11,7 +11,7 @@ import { embeddedRemoteUrl } from '../../src/core/remote/target';
 import { runSync } from '../../src/core/sync/engine';
 import { countRuns, listRuns, recordRun, RUN_HISTORY_MAX, type SyncRun } from '../../src/core/store/run-history';
 import { inboxDir, postToInbox, readInbox } from '../../src/core/store/inbox';
-import { generateSessions } from '../../src/core/generator';
+import { generateSessions } from '../../src/lab/generator';
 
 const SESSIONS = generateSessions({ count: 10, seed: 'housekeeping' });
 const DAY = 86_400_000;

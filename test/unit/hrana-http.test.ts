@@ -7,7 +7,7 @@ import { LibsqlBatchError, LibsqlError } from '@libsql/client';
 import { Remote } from '../../src/core/remote/connect';
 import { HranaHttp, httpBaseUrl, protobufServerCounters } from '../../src/core/remote/hrana-http';
 import { classifyRemoteError } from '../../src/core/remote/errors';
-import { startShapedProxy, type ShapedProxy } from '../../src/core/net/shaped-proxy';
+import { startShapedProxy, type ShapedProxy } from '../../src/lab/shaped-proxy';
 import { startSqld, type SqldServer } from '../support/sqld';
 import { startFaultProxy } from '../support/fault-proxy';
 import { errorOf } from '../support/helpers';

@@ -14,7 +14,7 @@ import { embeddedRemoteUrl } from '../../src/core/remote/target';
 import { runSync } from '../../src/core/sync/engine';
 import { pullRemote } from '../../src/core/sync/pull';
 import { verifyPassed, verifyRemote } from '../../src/core/sync/verify';
-import { generateSessions } from '../../src/core/generator';
+import { generateSessions } from '../../src/lab/generator';
 
 const NOW = Date.UTC(2025, 5, 1, 12);
 const [GOOD, ...MORE] = generateSessions({ count: 12, seed: 'input-validation', now: NOW });

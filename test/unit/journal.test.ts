@@ -10,7 +10,7 @@ import { SessionStore, STORE_FILE } from '../../src/core/store/session-store';
 import { JOURNAL_FILE, HEADER_BYTES, frameRecord, scanJournal } from '../../src/core/store/journal';
 import { applyPatch, diffSession } from '../../src/core/store/session-patch';
 import { SessionBuilder } from '../../src/core/session-builder';
-import { continueSession, generateSessions, mutationRng } from '../../src/core/generator';
+import { continueSession, generateSessions, mutationRng } from '../../src/lab/generator';
 import { parseSession, sessionToJson, type Session } from '../../src/core/model';
 import { recordRun, listRuns, type SyncRun } from '../../src/core/store/run-history';
 

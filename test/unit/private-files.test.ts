@@ -11,7 +11,7 @@ import { SessionStore } from '../../src/core/store/session-store';
 import { Remote } from '../../src/core/remote/connect';
 import { embeddedRemoteUrl } from '../../src/core/remote/target';
 import { runSync } from '../../src/core/sync/engine';
-import { generateSessions } from '../../src/core/generator';
+import { generateSessions } from '../../src/lab/generator';
 import { postToInbox } from '../../src/core/store/inbox';
 import { ARCHIVE_FILE, ArchiveStore } from '../../src/core/archive/archive-store';
 import { openArchiveFor } from '../../src/core/archive/archive';

@@ -9,7 +9,7 @@ import { embeddedRemoteUrl } from '../../src/core/remote/target';
 import { runSync } from '../../src/core/sync/engine';
 import { verifyPassed, verifyRemote } from '../../src/core/sync/verify';
 import { pullRemote } from '../../src/core/sync/pull';
-import { generateSessions } from '../../src/core/generator';
+import { generateSessions } from '../../src/lab/generator';
 import { startSqld } from '../support/sqld';
 
 const NOW = Date.UTC(2025, 5, 1, 12);

@@ -9,7 +9,7 @@ import { REMOTE_MIGRATIONS, REMOTE_SCHEMA_VERSION, ensureRemoteSchema } from '..
 import { runSync } from '../../src/core/sync/engine';
 import { verifyRemote } from '../../src/core/sync/verify';
 import { pullRemote } from '../../src/core/sync/pull';
-import { continueSession, generateSessions, mutationRng } from '../../src/core/generator';
+import { continueSession, generateSessions, mutationRng } from '../../src/lab/generator';
 import { startSqld } from '../support/sqld';
 import { type Cleanups, errorOf, tempRemote, tempStore } from '../support/helpers';
 

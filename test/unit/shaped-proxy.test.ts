@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as net from 'node:net';
-import { startShapedProxy } from '../../src/core/net/shaped-proxy';
+import { startShapedProxy } from '../../src/lab/shaped-proxy';
 
 /** A TCP server that swallows what it is sent and reports when `total` bytes have arrived. */
 async function sink(total: number): Promise<{ port: number; done: Promise<number>; close: () => void }> {

@@ -9,7 +9,7 @@ import * as net from 'node:net';
 import { createClient, LibsqlError, type Client } from '@libsql/client';
 import { startSqld, sqldBinary, type SqldServer } from '../support/sqld';
 import { failEvery, seededRng, startFaultProxy, type Fault } from '../support/fault-proxy';
-import { startShapedProxy } from '../../src/core/net/shaped-proxy';
+import { startShapedProxy } from '../../src/lab/shaped-proxy';
 import { errorOf } from '../support/helpers';
 
 const portOf = (url: string): number => Number(new URL(url).port);

@@ -13,7 +13,7 @@ import { JOURNAL_FILE, scanJournal } from '../../src/core/store/journal';
 import { decodeRecord } from '../../src/core/store/journal-ops';
 import { readInbox } from '../../src/core/store/inbox';
 import { parseSession } from '../../src/core/model';
-import { Rng } from '../../src/core/rng';
+import { Rng } from '../../src/lab/rng';
 import { createClient } from '@libsql/client';
 import { embeddedRemoteUrl } from '../../src/core/remote/target';
 

@@ -15,7 +15,7 @@ import { listRuns } from '../../src/core/store/run-history';
 import { acquireOwnerLock, isOwned, lockTarget, StoreBusyError } from '../../src/core/store/owner-lock';
 import { inboxDir, readInbox, removeFromInbox } from '../../src/core/store/inbox';
 import { loadSqlJs } from '../../src/core/store/sqljs';
-import { continueSession, generateSessions, mutationRng } from '../../src/core/generator';
+import { continueSession, generateSessions, mutationRng } from '../../src/lab/generator';
 import { sessionToJson, type Session } from '../../src/core/model';
 
 const NOW = Date.UTC(2025, 5, 1, 12);
@@ -382,7 +382,7 @@ describe('owner lock across processes', () => {
 
 const INBOX_POSTER = `
 import { postToInbox } from '@src/core/store/inbox';
-import { continueSession, generateSessions, mutationRng } from '@src/core/generator';
+import { continueSession, generateSessions, mutationRng } from '@src/lab/generator';
 (async () => {
   const [dir, prefix, sharedVariant] = process.argv.slice(2);
   const now = ${NOW};

@@ -15,7 +15,7 @@ import { verifyPassed, verifyRemote } from '../../src/core/sync/verify';
 import { pullRemote } from '../../src/core/sync/pull';
 import { readRemoteSessions } from '../../src/core/sync/remote-read';
 import { CheckpointWriter, checkpointPath, loadCheckpoint, type Checkpoint, type CheckpointBatch } from '../../src/core/sync/checkpoint';
-import { continueSession, generateSessions, mutationRng } from '../../src/core/generator';
+import { continueSession, generateSessions, mutationRng } from '../../src/lab/generator';
 import { sessionToJson, type Session } from '../../src/core/model';
 import { exportText } from '../support/helpers';
 

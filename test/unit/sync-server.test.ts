@@ -10,8 +10,8 @@ import { Remote } from '../../src/core/remote/connect';
 import { runSync, type SyncReport } from '../../src/core/sync/engine';
 import { verifyPassed, verifyRemote } from '../../src/core/sync/verify';
 import type { RetryPolicy } from '../../src/core/sync/retry';
-import { continueSession, generateSessions, mutationRng } from '../../src/core/generator';
-import { startShapedProxy } from '../../src/core/net/shaped-proxy';
+import { continueSession, generateSessions, mutationRng } from '../../src/lab/generator';
+import { startShapedProxy } from '../../src/lab/shaped-proxy';
 import { startSqld, type SqldServer } from '../support/sqld';
 import { failEvery, seededRng, startFaultProxy, type FaultProxy } from '../support/fault-proxy';
 

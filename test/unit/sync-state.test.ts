@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { SessionStore } from '../../src/core/store/session-store';
-import { generateSessions } from '../../src/core/generator';
+import { generateSessions } from '../../src/lab/generator';
 import { REMOTE_TABLE } from '../../src/core/sync/optimized';
 import { formatWhen, splitPending, statusDetails, statusText, type SyncState } from '../../src/core/sync-state';
 

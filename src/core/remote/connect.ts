@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { createClient, InStatement, ResultSet, TransactionMode } from '@libsql/client';
 import { HranaHttp, protobufServerCounters } from './hrana-http';
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../store/private-files';
-import { leanFetch, leanRequest } from '../net/lean-fetch';
+import { leanFetch, leanRequest } from './lean-fetch';
 
 /** What one sync cost on the wire and on the server, as counted where it happens. */
 export interface RemoteMeter {

@@ -15,7 +15,7 @@ import { Remote } from '../../../src/core/remote/connect';
 import { embeddedRemoteUrl } from '../../../src/core/remote/target';
 import { runSync } from '../../../src/core/sync/engine';
 import { postToInbox } from '../../../src/core/store/inbox';
-import { generateSessions } from '../../../src/core/generator';
+import { generateSessions } from '../../../src/lab/generator';
 import type { Session } from '../../../src/core/model';
 import { SessionStore } from '../../../src/core/store/session-store';
 import { ui } from './ui-bridge';

@@ -9,10 +9,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { createClient } from '@libsql/client';
-import { startSqld, type SqldServer } from '../../../src/core/bench/sqld-process';
+import { startSqld, type SqldServer } from '../../../src/lab/bench/sqld-process';
 import { postToInbox } from '../../../src/core/store/inbox';
 import { archivedIdsIn } from '../../../src/core/archive/archive';
-import { generateSessions } from '../../../src/core/generator';
+import { generateSessions } from '../../../src/lab/generator';
 import { ui } from './ui-bridge';
 import { eventually, sessionSyncApi, syncNowFromPalette } from './helpers';
 

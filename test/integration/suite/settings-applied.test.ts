@@ -6,7 +6,7 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { SessionStore } from '../../../src/core/store/session-store';
 import { postToInbox } from '../../../src/core/store/inbox';
-import { generateSessions } from '../../../src/core/generator';
+import { generateSessions } from '../../../src/lab/generator';
 import { ui } from './ui-bridge';
 import { editAndSave, sessionSyncApi, settleRecorder, syncNowFromPalette, syncedText } from './helpers';
 import { clearToasts, syncedFiles, toast, toastsMatching } from './observe';

@@ -5,7 +5,7 @@
 // its token, stay what they were. Runs after configure-remote.test.ts and goes back to the embedded default.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { startSqld, type SqldServer } from '../../../src/core/bench/sqld-process';
+import { startSqld, type SqldServer } from '../../../src/lab/bench/sqld-process';
 import { formatBytes } from '../../../src/core/format';
 import { ui } from './ui-bridge';
 import { editAndSave, eventually, newestRun, sessionSyncApi, settleRecorder, syncNowFromPalette, syncedText } from './helpers';

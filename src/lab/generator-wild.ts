@@ -9,7 +9,7 @@
 // - several machines, each naming sessions its own way (UUIDs, host counters, time-sortable ids).
 // Every session is built from its own child stream (`session:<index>`), so it never depends on the count asked for.
 
-import type { EventKind, Session, SessionEvent, SessionNote } from './model';
+import type { EventKind, Session, SessionEvent, SessionNote } from '../core/model';
 import { Rng, type Seed, type Weighted } from './rng';
 import { languageOf } from './generator-catalog';
 

@@ -2,9 +2,9 @@
 // the corpus is synced once to a real sqld behind the shaped link; then `record` (the extension's recording path)
 // runs on a copy of that synced store, with auto-sync every 30 s, with a fresh open session and with one of 5,000
 // events, and the same with the old whole-file save per change for comparison. Figures are scaled to an hour.
-import { Remote } from '../remote/connect';
-import { runSync } from '../sync/engine';
-import { SessionStore } from '../store/session-store';
+import { Remote } from '../../core/remote/connect';
+import { runSync } from '../../core/sync/engine';
+import { SessionStore } from '../../core/store/session-store';
 import { buildCorpus, copyStore, removeDir } from './corpus';
 import { runRecord, type RecordReport } from './record-run';
 import { serverEndpoint } from './scenario';

@@ -4,14 +4,14 @@
 import * as zlib from 'node:zlib';
 import * as pako from 'pako';
 import type { InValue } from '@libsql/client';
-import type { Session } from '../model';
-import { sessionToJson } from '../model';
-import { hashText } from '../hash';
-import { planWrite } from '../sync/delta';
-import { encodeTimeline } from '../codec/timeline';
+import type { Session } from '../../core/model';
+import { sessionToJson } from '../../core/model';
+import { hashText } from '../../core/hash';
+import { planWrite } from '../../core/sync/delta';
+import { encodeTimeline } from '../../core/codec/timeline';
 import { buildDictionary } from './dictionary';
-import { trainDictionary } from '../codec/dictionary';
-import type { Dictionary } from '../codec/frames';
+import { trainDictionary } from '../../core/codec/dictionary';
+import type { Dictionary } from '../../core/codec/frames';
 import type { CodecRow } from './types';
 
 const BATCH = 100;

@@ -3,10 +3,10 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { SessionStore, STORE_FILES } from '../store/session-store';
+import { SessionStore, STORE_FILES } from '../../core/store/session-store';
 import { chooseForMutation, continueSession, mutationRng } from '../generator';
 import { CORPORA, type CorpusName } from '../corpora';
-import { canonicalSession, type Session } from '../model';
+import { canonicalSession, type Session } from '../../core/model';
 
 /** Fixed clock and seed: the same sizes always give byte-identical corpora and the same 1% of changes. */
 export const CORPUS_NOW = Date.UTC(2025, 0, 15, 12);

@@ -1,5 +1,5 @@
 // The generated corpora by name: `seed --corpus NAME` and `bench --corpus NAME` draw from the same list.
-import type { Session } from './model';
+import type { Session } from '../core/model';
 import { iterateSessions } from './generator';
 import { iterateWildSessions } from './generator-wild';
 

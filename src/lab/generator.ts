@@ -3,7 +3,7 @@
 // per user, files reused within and across sessions, edit bursts, idle gaps, heavy-tailed session lengths, notes.
 // Every session is built from its own child stream (`session:<index>`), so it never depends on the count asked for.
 
-import { type EventKind, type Session, type SessionEvent, type SessionNote } from './model';
+import { type EventKind, type Session, type SessionEvent, type SessionNote } from '../core/model';
 import { Rng, hashUnit, type Seed, type Weighted } from './rng';
 import {
   NOTE_BODIES, NOTE_CLOSERS, NOTE_OPENERS, NOTE_SNIPPETS, PEOPLE, PROJECTS, STACKS, TOPICS, WORDS, languageOf,

@@ -4,14 +4,14 @@
 import * as fs from 'node:fs';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { Rng } from '../rng';
-import type { Activity } from '../session-builder';
-import { SessionBuilder } from '../session-builder';
-import { SnapshotThrottle } from '../snapshot-throttle';
-import { SharedStore } from '../store/shared-store';
-import type { OpenOptions, StoreIo } from '../store/session-store';
-import type { Remote } from '../remote/connect';
-import { runSync } from '../sync/engine';
-import { REMOTE_TABLE } from '../sync/optimized';
+import type { Activity } from '../../core/session-builder';
+import { SessionBuilder } from '../../core/session-builder';
+import { SnapshotThrottle } from '../../core/snapshot-throttle';
+import { SharedStore } from '../../core/store/shared-store';
+import type { OpenOptions, StoreIo } from '../../core/store/session-store';
+import type { Remote } from '../../core/remote/connect';
+import { runSync } from '../../core/sync/engine';
+import { REMOTE_TABLE } from '../../core/sync/optimized';
 
 export interface RecordOptions {
   storeDir: string;

@@ -1,7 +1,7 @@
 // The whole benchmark in one process: for each size a generated corpus, then every target x strategy scenario,
 // then the codec table on a sample of the first corpus. Runs one after another so they never share CPU or link.
 import * as os from 'node:os';
-import type { Strategy } from '../sync/context';
+import type { Strategy } from '../../core/sync/context';
 import { CORPUS_NAMES } from '../corpora';
 import { buildCorpus, corpusSample, removeDir, trainingSessions } from './corpus';
 import { casesFor, skipReason } from './plan';

@@ -1,5 +1,5 @@
 // The benchmark's inputs and results: what `session-sync bench --json` writes, so keep it stable.
-import type { Strategy } from '../sync/context';
+import type { Strategy } from '../../core/sync/context';
 import type { CorpusName } from '../corpora';
 
 export interface BenchOptions {

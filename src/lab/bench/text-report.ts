@@ -1,5 +1,5 @@
 // The benchmark as plain-text tables for the terminal (and, being Markdown-compatible, for docs/benchmarks.md).
-import { formatBytes } from '../format';
+import { formatBytes } from '../../core/format';
 import type { BenchResult, CodecRow, RunRecord } from './types';
 
 function table(head: string[], rows: string[][]): string {

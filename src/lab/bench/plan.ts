@@ -1,4 +1,4 @@
-import type { Strategy } from '../sync/context';
+import type { Strategy } from '../../core/sync/context';
 import type { RunCase, Target } from './types';
 
 /**

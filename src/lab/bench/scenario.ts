@@ -1,12 +1,12 @@
 // One strategy against one target at one size: a private copy of the corpus, a fresh remote, then the three syncs
 // (initial, after 1% changed, with nothing changed), each watched by the probe and turned into a RunRecord.
 import * as os from 'node:os';
-import { Remote } from '../remote/connect';
-import { embeddedRemoteUrl } from '../remote/target';
-import { runSync, type SyncReport } from '../sync/engine';
-import { DEFAULT_SYNC_OPTIONS, type Strategy } from '../sync/context';
-import type { SessionStore } from '../store/session-store';
-import { startShapedProxy, type ShapedProxy } from '../net/shaped-proxy';
+import { Remote } from '../../core/remote/connect';
+import { embeddedRemoteUrl } from '../../core/remote/target';
+import { runSync, type SyncReport } from '../../core/sync/engine';
+import { DEFAULT_SYNC_OPTIONS, type Strategy } from '../../core/sync/context';
+import type { SessionStore } from '../../core/store/session-store';
+import { startShapedProxy, type ShapedProxy } from '../shaped-proxy';
 import { startSqld, type SqldServer } from './sqld-process';
 import { changeOnePercent, openCopy, removeDir } from './corpus';
 import { ALL_CASES } from './plan';
