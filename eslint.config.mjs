@@ -9,10 +9,14 @@ export default tseslint.config(
     },
   },
   {
-    // The core runs in plain Node (CLI, tests, benchmarks): it must never depend on the editor.
+    // The core runs in plain Node (CLI, tests, benchmarks): it must never depend on the editor. It is the product
+    // alone: the lab (benchmarks, generators, the link shaper in src/lab) builds on it, never the other way round.
     files: ['src/core/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'src/core must not import vscode.' }] }],
+      'no-restricted-imports': ['error', {
+        paths: [{ name: 'vscode', message: 'src/core must not import vscode.' }],
+        patterns: [{ group: ['**/lab', '**/lab/**'], message: 'src/core must not import the lab (src/lab).' }],
+      }],
     },
   },
   {
