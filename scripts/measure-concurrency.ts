@@ -11,6 +11,7 @@ import { Remote } from '../src/core/remote/connect';
 import { runSync, type SyncReport } from '../src/core/sync/engine';
 import type { SyncOptions } from '../src/core/sync/context';
 import { verifyPassed, verifyRemote } from '../src/core/sync/verify';
+import { archivedIdsIn } from '../src/core/archive/archive';
 import { iterateSessions } from '../src/lab/generator';
 import type { Session } from '../src/core/model';
 import { startSqld, type SqldServer } from '../src/lab/bench/sqld-process';
@@ -80,7 +81,7 @@ async function measure(label: string, store: SessionStore, l: Link, opts: Partia
 
 async function assertVerified(store: SessionStore, l: Link): Promise<void> {
   const direct = new Remote({ url: l.server.httpUrl });
-  const v = await verifyRemote(store, direct);
+  const v = await verifyRemote(store, direct, () => archivedIdsIn(store.dir));
   direct.close();
   if (!verifyPassed(v)) throw new Error(`verify failed: ${JSON.stringify(v)}`);
 }

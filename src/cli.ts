@@ -2,6 +2,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { runSync } from './core/sync/engine';
 import { verifyPassed, verifyRemote } from './core/sync/verify';
 import { pullRemote } from './core/sync/pull';
+import { archivedIdsIn } from './core/archive/archive';
 import { statusOf, formatStatus } from './core/status';
 import { CancelledError } from './core/sync/retry';
 import { StoreBusyError } from './core/store/owner-lock';
@@ -116,7 +117,8 @@ export function buildProgram(): Command {
     .action(async (o) => {
       const remote = openRemote(o.store, o.remote);
       try {
-        const report = await withStore(openForRead(o.store), (store) => verifyRemote(store, remote, o.strategy));
+        const report = await withStore(openForRead(o.store), (store) => verifyRemote(store, remote,
+          () => archivedIdsIn(store.dir), o.strategy));
         print(o.json, report, () => formatVerifyReport(report));
         // Nothing synced yet is information, not a failure (exit 0); a difference or an undecodable row is exit 1.
         if (!report.nothingSynced && !verifyPassed(report)) process.exitCode = EXIT_FAILED;
@@ -130,7 +132,8 @@ export function buildProgram(): Command {
     .action(async (o) => {
       const remote = openRemote(o.store, o.remote);
       try {
-        const report = await withStore(openForWrite(o.store), (store) => pullRemote(store, remote));
+        const report = await withStore(openForWrite(o.store), (store) => pullRemote(store, remote,
+          () => archivedIdsIn(store.dir)));
         print(o.json, report, () => formatPullReport(report));
         if (report.undecodable.count) {
           process.stderr.write(`session-sync: ${undecodableLine(report.undecodable)}\n`);

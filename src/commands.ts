@@ -8,6 +8,7 @@ import { Remote } from './core/remote/connect';
 import { ensureRemoteSchema } from './core/remote/schema';
 import { classifyRemoteError } from './core/remote/errors';
 import { verifyPassed, verifyRemote } from './core/sync/verify';
+import { archivedIdsIn } from './core/archive/archive';
 import { formatBytes } from './core/format';
 import { savingSentence } from './core/sync/saving';
 import { type Settings, updateSetting } from './settings';
@@ -160,7 +161,7 @@ async function verify(d: CommandDeps): Promise<void> {
   const remote = await d.controller.openRemote();
   try {
     const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification,
-      title: 'Session Sync: comparing every session with the cloud copy…' }, () => verifyRemote(store, remote));
+      title: 'Session Sync: comparing every session with the cloud copy…' }, () => verifyRemote(store, remote, () => archivedIdsIn(store.dir)));
     if (r.nothingSynced) {
       // Before the first sync there is nothing to compare: information, not an error.
       void vscode.window.showInformationMessage('Session Sync: nothing has been synced to this database yet; ' +

@@ -8,7 +8,7 @@ import { runSync, SyncReport } from './core/sync/engine';
 import type { SyncProgress } from './core/sync/context';
 import { splitPending, type SyncState, type SyncStateKind } from './core/sync-state';
 import { checkpointProgress } from './core/sync/checkpoint';
-import { REMOTE_TABLE } from './core/sync/optimized';
+import { SESSIONS_TABLE } from './core/remote/schema';
 import { listRuns } from './core/store/run-history';
 import type { Settings } from './settings';
 import type { TokenStore } from './secrets';
@@ -98,7 +98,7 @@ export class SyncController implements vscode.Disposable {
     if (this.paused || this.running || Date.now() < this.nextAutoAt) return;
     const store = this.shared.owned;
     if (!store) return this.refresh();
-    const hasWork = store.pendingCount(REMOTE_TABLE) > 0 || checkpointProgress(store.dir) !== null;
+    const hasWork = store.pendingCount(SESSIONS_TABLE) > 0 || checkpointProgress(store.dir) !== null;
     if (hasWork) await this.syncNow();
     else this.refresh();
   }
@@ -139,7 +139,7 @@ export class SyncController implements vscode.Disposable {
     try {
       remote = await this.openRemote();
     } catch (err) {
-      this.publish({ kind: 'error', pending: store.pendingCount(REMOTE_TABLE), recording: false,
+      this.publish({ kind: 'error', pending: store.pendingCount(SESSIONS_TABLE), recording: false,
         error: (err as Error).message });
       return undefined;
     }

@@ -1,7 +1,7 @@
 import type { SessionStore } from './store/session-store';
 import { listRuns, SyncRun } from './store/run-history';
 import { checkpointProgress } from './sync/checkpoint';
-import { REMOTE_TABLE } from './sync/optimized';
+import { SESSIONS_TABLE } from './remote/schema';
 
 export interface StoreStatus {
   sessions: number;
@@ -15,7 +15,7 @@ export interface StoreStatus {
 export function statusOf(store: SessionStore): StoreStatus {
   return {
     sessions: store.count(),
-    pending: store.pendingCount(REMOTE_TABLE),
+    pending: store.pendingCount(SESSIONS_TABLE),
     lastSync: listRuns(store, 1)[0] ?? null,
     checkpoint: checkpointProgress(store.dir),
   };

@@ -5,7 +5,7 @@ import type { SyncProgress } from './sync/context';
 import type { SyncRun } from './store/run-history';
 import type { SessionStore } from './store/session-store';
 import { syncedAt } from './store/sync-state';
-import { REMOTE_TABLE } from './sync/optimized';
+import { SESSIONS_TABLE } from './remote/schema';
 
 export type SyncStateKind = 'idle' | 'syncing' | 'paused' | 'offline' | 'error' | 'guest';
 
@@ -32,7 +32,7 @@ export interface SyncState {
  */
 export function splitPending(store: SessionStore, openId: string | undefined,
   lastResult: SyncRun['result'] | undefined): { pending: number; recording: boolean } {
-  const total = store.pendingCount(REMOTE_TABLE);
+  const total = store.pendingCount(SESSIONS_TABLE);
   const trusted = lastResult === undefined || lastResult === 'ok';
   if (total === 0 || openId === undefined || !trusted || !changedSinceSynced(store, openId)) {
     return { pending: total, recording: false };
@@ -49,7 +49,7 @@ export function splitPending(store: SessionStore, openId: string | undefined,
 function changedSinceSynced(store: SessionStore, id: string): boolean {
   const session = store.get(id);
   if (!session) return false; // not handed to the store yet, so not in its pending count either
-  const at = syncedAt(store, id, REMOTE_TABLE);
+  const at = syncedAt(store, id, SESSIONS_TABLE);
   return at === undefined || session.updatedAt > at;
 }
 

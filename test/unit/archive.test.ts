@@ -18,7 +18,7 @@ import type { Session } from '../../src/core/model';
 import { Rng } from '../../src/lab/rng';
 import { exportText } from '../support/helpers';
 import {
-  archiveSessions, archivedCountIn, DAY_MS, deleteArchivedFromRemote, openArchiveFor, planArchive, restoreSessions,
+  archiveSessions, archivedCountIn, archivedIdsIn, DAY_MS, deleteArchivedFromRemote, openArchiveFor, planArchive, restoreSessions,
 } from '../../src/core/archive/archive';
 import { ArchiveStore } from '../../src/core/archive/archive-store';
 
@@ -68,7 +68,7 @@ async function syncSends(store: SessionStore, remote: Remote): Promise<number> {
 }
 
 async function assertVerified(store: SessionStore, remote: Remote): Promise<void> {
-  const v = await verifyRemote(store, remote);
+  const v = await verifyRemote(store, remote, () => archivedIdsIn(store.dir));
   assert.ok(verifyPassed(v), `verify: ${JSON.stringify(v)}`);
 }
 

@@ -14,6 +14,7 @@ import { SessionStore } from '../../src/core/store/session-store';
 import { Remote } from '../../src/core/remote/connect';
 import { runSync } from '../../src/core/sync/engine';
 import { verifyPassed, verifyRemote } from '../../src/core/sync/verify';
+import { archivedIdsIn } from '../../src/core/archive/archive';
 import { generateSessions } from '../../src/lab/generator';
 import { startSqld } from '../support/sqld';
 import { seededRng, startFaultProxy, type Fault } from '../support/fault-proxy';
@@ -221,7 +222,7 @@ describe('kill loop', () => {
 
       const direct = new Remote({ url: server.httpUrl });
       cleanups.push(() => direct.close());
-      const v = await verifyRemote(store, direct);
+      const v = await verifyRemote(store, direct, () => archivedIdsIn(store.dir));
       assert.ok(verifyPassed(v), JSON.stringify(v));
       assert.equal(v.remote, count);
       const [[sum]] = (await direct.execute('SELECT sum(records) FROM sync_batches')).rows.map((r) => Array.from(r));

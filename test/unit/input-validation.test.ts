@@ -14,6 +14,7 @@ import { embeddedRemoteUrl } from '../../src/core/remote/target';
 import { runSync } from '../../src/core/sync/engine';
 import { pullRemote } from '../../src/core/sync/pull';
 import { verifyPassed, verifyRemote } from '../../src/core/sync/verify';
+import { archivedIdsIn } from '../../src/core/archive/archive';
 import { generateSessions } from '../../src/lab/generator';
 
 const NOW = Date.UTC(2025, 5, 1, 12);
@@ -112,11 +113,11 @@ describe('sync and pull', () => {
     assert.equal((await runSync(store, remote)).result, 'ok');
     await remote.execute({ sql: 'UPDATE sessions SET ended_at = started_at - 1 WHERE id = ?', args: [MORE[2].id] });
     const other = await tempStore('input-validation', [], cleanups);
-    const p = await pullRemote(other, remote);
+    const p = await pullRemote(other, remote, () => archivedIdsIn(other.dir));
     assert.equal(p.undecodable.count, 1);
     assert.deepEqual(p.undecodable.ids, [MORE[2].id]);
     assert.match(p.undecodable.first ?? '', /"endedAt" must not be before "startedAt"/);
     assert.equal(other.count(), MORE.length - 1);
-    assert.equal(verifyPassed(await verifyRemote(store, remote)), false);
+    assert.equal(verifyPassed(await verifyRemote(store, remote, () => archivedIdsIn(store.dir))), false);
   });
 });

@@ -8,6 +8,7 @@ import { type Cleanups, tempRemote, tempStore } from '../support/helpers';
 import { embeddedRemoteUrl } from '../../src/core/remote/target';
 import { runSync } from '../../src/core/sync/engine';
 import { verifyPassed, verifyRemote } from '../../src/core/sync/verify';
+import { archivedIdsIn } from '../../src/core/archive/archive';
 import { pullRemote } from '../../src/core/sync/pull';
 import { generateSessions } from '../../src/lab/generator';
 import { startSqld } from '../support/sqld';
@@ -24,9 +25,9 @@ describe('a database nothing has been synced to', () => {
   test('verify and pull against a missing file: say so, count what the next sync sends, create no file', async () => {
     const store = await tempStore('remote-reads', SEEDED.slice(0, 12), cleanups);
     const file = path.join(store.dir, 'remote.db');
-    const v = await verifyRemote(store, tempRemote(cleanups, embeddedRemoteUrl(store.dir)));
+    const v = await verifyRemote(store, tempRemote(cleanups, embeddedRemoteUrl(store.dir)), () => archivedIdsIn(store.dir));
     assert.deepEqual(v.nothingSynced, { willSend: 12 });
-    const p = await pullRemote(store, tempRemote(cleanups, embeddedRemoteUrl(store.dir)));
+    const p = await pullRemote(store, tempRemote(cleanups, embeddedRemoteUrl(store.dir)), () => archivedIdsIn(store.dir));
     assert.deepEqual(p.nothingSynced, { willSend: 12 });
     assert.equal(fs.existsSync(file), false, 'no remote file was created just to read it');
     assert.equal(store.count(), 12);
@@ -37,8 +38,8 @@ describe('a database nothing has been synced to', () => {
     cleanups.push(() => s.stop());
     const store = await tempStore('remote-reads', SEEDED.slice(0, 5), cleanups);
     const r = tempRemote(cleanups, s.httpUrl);
-    assert.deepEqual((await verifyRemote(store, r)).nothingSynced, { willSend: 5 });
-    assert.deepEqual((await pullRemote(store, r)).nothingSynced, { willSend: 5 });
+    assert.deepEqual((await verifyRemote(store, r, () => archivedIdsIn(store.dir))).nothingSynced, { willSend: 5 });
+    assert.deepEqual((await pullRemote(store, r, () => archivedIdsIn(store.dir))).nothingSynced, { willSend: 5 });
     const t = await r.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'libsql%'");
     assert.equal(Number(t.rows[0][0]), 0, 'reading created nothing');
   });
@@ -52,7 +53,7 @@ describe('a remote row that does not decode', () => {
     const victims = [SEEDED[4].id, SEEDED[17].id];
     for (const id of victims) await r.execute({ sql: "UPDATE sessions SET events = x'00112233' WHERE id = ?", args: [id] });
 
-    const v = await verifyRemote(store, r);
+    const v = await verifyRemote(store, r, () => archivedIdsIn(store.dir));
     assert.equal(verifyPassed(v), false);
     assert.equal(v.undecodable.count, 2);
     assert.deepEqual([...v.undecodable.ids].sort(), [...victims].sort());
@@ -61,7 +62,7 @@ describe('a remote row that does not decode', () => {
     assert.equal(v.remote, 30);
 
     const other = await tempStore('remote-reads', SEEDED.slice(0, 0), cleanups);
-    const p = await pullRemote(other, tempRemote(cleanups, r.target.url));
+    const p = await pullRemote(other, tempRemote(cleanups, r.target.url), () => archivedIdsIn(other.dir));
     assert.equal(p.undecodable.count, 2);
     assert.equal(p.added, 28);
     assert.equal(other.count(), 28);

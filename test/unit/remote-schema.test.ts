@@ -8,6 +8,7 @@ import { embeddedRemoteUrl, resolveRemoteTarget, RemoteUrlError } from '../../sr
 import { REMOTE_MIGRATIONS, REMOTE_SCHEMA_VERSION, ensureRemoteSchema } from '../../src/core/remote/schema';
 import { runSync } from '../../src/core/sync/engine';
 import { verifyRemote } from '../../src/core/sync/verify';
+import { archivedIdsIn } from '../../src/core/archive/archive';
 import { pullRemote } from '../../src/core/sync/pull';
 import { continueSession, generateSessions, mutationRng } from '../../src/lab/generator';
 import { startSqld } from '../support/sqld';
@@ -58,9 +59,9 @@ describe('the remote schema version', () => {
     const r = tempRemote(cleanups, embeddedRemoteUrl(store.dir));
     assert.equal((await runSync(store, r)).result, 'ok');
     await bumpVersion(r, REMOTE_SCHEMA_VERSION + 1);
-    assert.match((await errorOf(verifyRemote(store, r))).message, /newer Session Sync/);
+    assert.match((await errorOf(verifyRemote(store, r, () => archivedIdsIn(store.dir)))).message, /newer Session Sync/);
     const other = await tempStore('remote-schema', SEEDED.slice(0, 0), cleanups);
-    assert.match((await errorOf(pullRemote(other, r))).message, /newer Session Sync/);
+    assert.match((await errorOf(pullRemote(other, r, () => archivedIdsIn(other.dir)))).message, /newer Session Sync/);
     assert.equal(other.count(), 0);
   });
 

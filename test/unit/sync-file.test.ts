@@ -12,6 +12,7 @@ import { Remote } from '../../src/core/remote/connect';
 import { embeddedRemoteUrl } from '../../src/core/remote/target';
 import { runSync, type SyncReport } from '../../src/core/sync/engine';
 import { verifyPassed, verifyRemote } from '../../src/core/sync/verify';
+import { archivedIdsIn } from '../../src/core/archive/archive';
 import { pullRemote } from '../../src/core/sync/pull';
 import { readRemoteSessions } from '../../src/core/sync/remote-read';
 import { CheckpointWriter, checkpointPath, loadCheckpoint, type Checkpoint, type CheckpointBatch } from '../../src/core/sync/checkpoint';
@@ -62,7 +63,7 @@ async function remoteScalar(remote: Remote, sql: string): Promise<number> {
 }
 
 async function assertVerified(store: SessionStore, remote: Remote, strategy: 'optimized' | 'naive' = 'optimized') {
-  const v = await verifyRemote(store, remote, strategy);
+  const v = await verifyRemote(store, remote, () => archivedIdsIn(store.dir), strategy);
   assert.ok(verifyPassed(v), `verify: ${JSON.stringify(v)}`);
   assert.equal(v.local, store.count());
   assert.equal(v.remote, store.count());
@@ -121,7 +122,7 @@ describe('optimized sync to the embedded remote', () => {
 
   test('pull into an empty store rebuilds it byte for byte, and it has nothing to send back', async () => {
     const other = await otherStore(ctx.remote);
-    const pulled = await pullRemote(other.store, other.remote);
+    const pulled = await pullRemote(other.store, other.remote, () => archivedIdsIn(other.store.dir));
     assert.deepEqual(pulled, { remote: 300, archived: 0, added: 300, updated: 0, unchanged: 0,
       undecodable: { count: 0, ids: [], first: null } });
     assert.equal(await exportText(other.store), await exportText(ctx.store));
@@ -152,7 +153,7 @@ describe('the preset dictionary', () => {
     assert.ok(first.store.getMeta(key), 'the first machine cached the dictionary it stored');
     assert.equal(second.store.getMeta(key), first.store.getMeta(key), 'the second machine uses the same one');
     const third = await otherStore(first.remote);
-    const pulled = await pullRemote(third.store, third.remote);
+    const pulled = await pullRemote(third.store, third.remote, () => archivedIdsIn(third.store.dir));
     assert.equal(pulled.remote, 150, 'every frame of both machines decodes');
   });
 });
@@ -199,7 +200,7 @@ describe('sync state per remote', () => {
     assertOk(await runSync(store, usual));
     const fresh = new Remote({ url: `file:${path.join(dir, 'fresh.db')}` });
     opened.push({ store, remotes: [fresh] });
-    const report = await verifyRemote(store, fresh);
+    const report = await verifyRemote(store, fresh, () => archivedIdsIn(store.dir));
     assert.equal(report.nothingSynced?.willSend, 40);
   });
 });

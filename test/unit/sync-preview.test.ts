@@ -11,7 +11,7 @@ import { canonicalSession, type Session } from '../../src/core/model';
 import { previewNextSync } from '../../src/core/sync/preview';
 import { fullShape } from '../../src/core/sync/delta';
 import { putShape } from '../../src/core/store/sync-state';
-import { REMOTE_TABLE } from '../../src/core/sync/optimized';
+import { SESSIONS_TABLE } from '../../src/core/remote/schema';
 import { previewMarkdown } from '../../src/core/sync/preview-report';
 
 const NOW = Date.UTC(2025, 5, 1, 12);
@@ -27,7 +27,7 @@ async function openStore(): Promise<SessionStore> {
 /** Marks `s` as held by the remote exactly as it is, the way a committed sync leaves it. */
 function markSynced(store: SessionStore, s: Session): void {
   putShape(store, s.id, fullShape(canonicalSession(s), 1));
-  store.markSynced(REMOTE_TABLE, [{ id: s.id, hash: store.contentHash(s.id)! }], NOW);
+  store.markSynced(SESSIONS_TABLE, [{ id: s.id, hash: store.contentHash(s.id)! }], NOW);
 }
 
 test('a new session is previewed as a whole write, and the preview leaves it pending', async () => {
@@ -40,7 +40,7 @@ test('a new session is previewed as a whole write, and the preview leaves it pen
   assert.equal(p.records[0].newEvents, s.events.length);
   assert.ok(p.encodedBytes > 0 && p.encodedBytes < p.rawBytes, `compressed: ${p.encodedBytes} < ${p.rawBytes}`);
   assert.deepEqual(p.workspaces, [s.workspace]);
-  assert.equal(store.pendingCount(REMOTE_TABLE), 1, 'nothing was marked as sent');
+  assert.equal(store.pendingCount(SESSIONS_TABLE), 1, 'nothing was marked as sent');
   await store.close();
 });
 

@@ -9,6 +9,7 @@ import { SessionStore } from '../../src/core/store/session-store';
 import { Remote } from '../../src/core/remote/connect';
 import { runSync, type SyncReport } from '../../src/core/sync/engine';
 import { verifyPassed, verifyRemote } from '../../src/core/sync/verify';
+import { archivedIdsIn } from '../../src/core/archive/archive';
 import type { RetryPolicy } from '../../src/core/sync/retry';
 import { continueSession, generateSessions, mutationRng } from '../../src/lab/generator';
 import { startShapedProxy } from '../../src/lab/shaped-proxy';
@@ -59,7 +60,7 @@ function assertOk(r: SyncReport): void {
 
 /** Verifies straight against the server (not through a fault proxy): the data itself must be right. */
 async function assertVerified(store: SessionStore, s: SqldServer): Promise<void> {
-  const v = await verifyRemote(store, remote(s.httpUrl, s.token));
+  const v = await verifyRemote(store, remote(s.httpUrl, s.token), () => archivedIdsIn(store.dir));
   assert.ok(verifyPassed(v), `verify: ${JSON.stringify(v)}`);
   assert.equal(v.remote, store.count());
 }

@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { SessionStore } from '../../src/core/store/session-store';
 import { generateSessions } from '../../src/lab/generator';
-import { REMOTE_TABLE } from '../../src/core/sync/optimized';
+import { SESSIONS_TABLE } from '../../src/core/remote/schema';
 import { formatWhen, splitPending, statusDetails, statusText, type SyncState } from '../../src/core/sync-state';
 
 const NOW = new Date(2026, 10, 30, 14, 5, 0).getTime();
@@ -21,7 +21,7 @@ async function syncedStore(count: number): Promise<{ store: SessionStore; ids: s
   const { store } = await SessionStore.open(dir);
   const sessions = generateSessions({ count, seed: 7, now: NOW });
   store.upsertMany(sessions);
-  store.markSynced(REMOTE_TABLE, store.pending(REMOTE_TABLE), NOW);
+  store.markSynced(SESSIONS_TABLE, store.pending(SESSIONS_TABLE), NOW);
   return { store, ids: sessions.map((s) => s.id) };
 }
 
@@ -37,7 +37,7 @@ const okRun = { startedAt: NOW - 60_000, endedAt: NOW - 59_000, result: 'ok' as 
 test('after a successful sync the open session changing again is "recording", not "1 pending"', async () => {
   const { store, ids } = await syncedStore(3);
   touch(store, ids[2]);
-  assert.equal(store.pendingCount(REMOTE_TABLE), 1);
+  assert.equal(store.pendingCount(SESSIONS_TABLE), 1);
   const split = splitPending(store, ids[2], 'ok');
   assert.deepEqual(split, { pending: 0, recording: true });
   assert.equal(text({ ...split, lastRun: okRun }), '$(check) Synced 14:04 · recording');
@@ -72,7 +72,7 @@ test('a closed session with unsynced changes is a backlog; the open one is count
 test('a change recorded while a sync ran, before it marked the session, counts as pending, never as hidden', async () => {
   const { store, ids } = await syncedStore(2);
   touch(store, ids[1], NOW - 1); // older than the mark at NOW, yet not what the sync sent
-  assert.equal(store.pendingCount(REMOTE_TABLE), 1);
+  assert.equal(store.pendingCount(SESSIONS_TABLE), 1);
   assert.deepEqual(splitPending(store, ids[1], 'ok'), { pending: 1, recording: false });
 });
 

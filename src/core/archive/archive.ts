@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { SessionStore } from '../store/session-store';
 import { sessionsUpdatedBefore } from '../store/sync-state';
-import { REMOTE_TABLE } from '../sync/optimized';
+import { SESSIONS_TABLE } from '../remote/schema';
 import { ARCHIVE_FILE, ArchiveStore } from './archive-store';
 import { copyToArchive, copyToLive, markRestoring, settleInFlight } from './moves';
 
@@ -79,7 +79,7 @@ const REASONS: Record<SkipReason, string> = {
  */
 export function planArchive(store: SessionStore, opts: { olderThanDays: number; now?: number }): ArchivePlan {
   const cutoff = (opts.now ?? Date.now()) - opts.olderThanDays * DAY_MS;
-  const rows = opts.olderThanDays > 0 ? sessionsUpdatedBefore(store, cutoff, REMOTE_TABLE) : [];
+  const rows = opts.olderThanDays > 0 ? sessionsUpdatedBefore(store, cutoff, SESSIONS_TABLE) : [];
   const candidates: ArchiveCandidate[] = [];
   const skipped: SkippedSession[] = [];
   for (const r of rows) {

@@ -1,6 +1,6 @@
 import type { Remote } from '../remote/connect';
 import { withRetry } from '../sync/retry';
-import { REMOTE_TABLE } from '../sync/optimized';
+import { SESSIONS_TABLE } from '../remote/schema';
 import type { ArchiveStore } from './archive-store';
 
 export interface DeleteReport {
@@ -34,7 +34,7 @@ export async function deleteArchivedFromRemote(archive: ArchiveStore, remote: Re
   for (let i = 0; i < archived.length; i += BATCH) {
     const chunk = archived.slice(i, i + BATCH);
     const [rs] = await withRetry(() => remote.batch([{
-      sql: `DELETE FROM ${REMOTE_TABLE} WHERE id IN (${chunk.map(() => '?').join(', ')})`, args: chunk,
+      sql: `DELETE FROM ${SESSIONS_TABLE} WHERE id IN (${chunk.map(() => '?').join(', ')})`, args: chunk,
     }]), remote.displayUrl, undefined, opts.signal);
     deleted += rs.rowsAffected;
   }

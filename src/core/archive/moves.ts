@@ -1,6 +1,6 @@
 import type { SessionStore } from '../store/session-store';
 import { dropRecordSyncState, recordSyncState, setRecordSyncState, shapeFromArchived, shapeToArchived } from '../store/sync-state';
-import { REMOTE_TABLE } from '../sync/optimized';
+import { SESSIONS_TABLE } from '../remote/schema';
 import { SYNC_REMOTE_META } from '../sync/remote-identity';
 import { ARCHIVED_COLUMNS, ArchiveStore, ArchivedRow, rowFromSql } from './archive-store';
 
@@ -33,7 +33,7 @@ function liveRow(store: SessionStore, id: string, remote: string | null, now: nu
   const row = store.storedRow(id);
   if (!row) return undefined;
   const [, workspace, branch, startedAt, endedAt, updatedAt, contentHash] = row.head;
-  const sync = recordSyncState(store, id, REMOTE_TABLE);
+  const sync = recordSyncState(store, id, SESSIONS_TABLE);
   return {
     id, workspace, branch, startedAt, endedAt, updatedAt, contentHash, archivedAt: now, body: row.body,
     syncRemote: remote, lastSyncHash: sync?.lastSyncHash ?? null, syncedAt: sync?.syncedAt ?? null,
@@ -80,7 +80,7 @@ function writeLive(store: SessionStore, a: ArchivedRow, remote: string | null): 
   store.putStoredRow({ head: [a.id, a.workspace, a.branch, a.startedAt, a.endedAt, a.updatedAt, a.contentHash],
     body: a.body });
   const holds = a.lastSyncHash !== null && a.syncRemote !== null && a.syncRemote === remote;
-  setRecordSyncState(store, a.id, REMOTE_TABLE, holds ? { lastSyncHash: a.lastSyncHash!, syncedAt: a.syncedAt ?? 0,
+  setRecordSyncState(store, a.id, SESSIONS_TABLE, holds ? { lastSyncHash: a.lastSyncHash!, syncedAt: a.syncedAt ?? 0,
     shape: a.shape ? shapeFromArchived(a.shape) : undefined } : undefined);
 }
 

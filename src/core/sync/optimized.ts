@@ -15,8 +15,6 @@ import { dropShape, getShapes, putShape } from '../store/sync-state';
 import { CancelledError, withRetry } from './retry';
 import { SyncContext, SyncTotals } from './context';
 
-export const REMOTE_TABLE = SESSIONS_TABLE;
-
 /**
  * The optimized strategy: only records whose content hash differs from sync_status, each as a delta of
  * what the remote already holds, compressed, in batches uploaded in parallel, with a checkpoint to
@@ -24,7 +22,7 @@ export const REMOTE_TABLE = SESSIONS_TABLE;
  */
 export async function syncOptimized(ctx: SyncContext, totals: SyncTotals): Promise<void> {
   const { store, remote, opts, timer } = ctx;
-  const pending = timer.timeSync('plan', () => store.pending(REMOTE_TABLE));
+  const pending = timer.timeSync('plan', () => store.pending(SESSIONS_TABLE));
   totals.skipped = store.count() - pending.length;
   removeStaleTemps(store.dir, CHECKPOINT_FILE); // a write killed midway left one; only this owner writes the file
   const loaded = loadCheckpoint(store.dir, remote.displayUrl, 'optimized');
@@ -199,7 +197,7 @@ async function uploadBatch(ctx: SyncContext, batch: CheckpointBatch, byId: Map<s
     for (const w of committed) putShape(store, w.id, w.shape);
   });
   // Refused records count as synced, so they are not offered again until they change here.
-  store.markSynced(REMOTE_TABLE, [...committed, ...refused].map((w) => ({ id: w.id, hash: w.hash })), Date.now());
+  store.markSynced(SESSIONS_TABLE, [...committed, ...refused].map((w) => ({ id: w.id, hash: w.hash })), Date.now());
   totals.sent += committed.length;
   totals.bytesRaw += committed.reduce((n, w) => n + w.rawBytes, 0);
   totals.naiveRecordBytes += committed.reduce((n, w) => n + (w.naiveBytes ?? 0), 0);

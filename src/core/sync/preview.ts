@@ -4,7 +4,7 @@ import { yieldToEventLoop } from '../metrics';
 import { fullShape, planWrite, RecordWrite, Shape } from './delta';
 import type { Dictionary } from '../codec/frames';
 import { valueBytes } from '../remote/connect';
-import { REMOTE_TABLE } from './optimized';
+import { SESSIONS_TABLE } from '../remote/schema';
 import { getShape } from '../store/sync-state';
 
 /**
@@ -56,7 +56,7 @@ export interface PreviewOptions {
 
 /** Plans every pending record (or the first `limit`). Yields now and then so an editor stays responsive. */
 export async function previewNextSync(store: SessionStore, opts: PreviewOptions = {}): Promise<SyncPreview> {
-  const pending = store.pending(REMOTE_TABLE);
+  const pending = store.pending(SESSIONS_TABLE);
   const out: SyncPreview = { records: [], total: pending.length, unchanged: store.count() - pending.length,
     rawBytes: 0, encodedBytes: 0, workspaces: [] };
   const workspaces = new Set<string>();

@@ -6,9 +6,9 @@ import { fullShape } from './delta';
 import { putShape } from '../store/sync-state';
 import { openRemoteForRead, readRemoteSessions } from './remote-read';
 import { IdSample, newIdSample, sampleInto } from './id-sample';
-import { REMOTE_TABLE } from './optimized';
+import type { ArchivedIds } from './verify';
+import { SESSIONS_TABLE } from '../remote/schema';
 import { yieldToEventLoop } from '../metrics';
-import { archivedIdsIn } from '../archive/archive';
 import { followRemote, sessionsNextSyncSends } from './remote-identity';
 import { cacheDictionary } from './dictionary-cache';
 
@@ -28,13 +28,15 @@ export interface PullReport {
 /**
  * Rebuilds sessions from the remote into the store (a new machine, or a lost local store). A local
  * session newer than the remote copy is kept. What arrives is recorded as synced, so it is not sent back.
+ * `archivedIds` reads the ids archived beside the store (the caller knows the archive; the sync layer does
+ * not): the remote keeps their copies, and pull leaves them in the archive.
  */
-export async function pullRemote(store: SessionStore, remote: Remote): Promise<PullReport> {
+export async function pullRemote(store: SessionStore, remote: Remote, archivedIds: ArchivedIds): Promise<PullReport> {
   const report: PullReport = { remote: 0, archived: 0, added: 0, updated: 0, unchanged: 0, undecodable: newIdSample() };
   const dicts = await openRemoteForRead(remote);
   if (!dicts) return { ...report, nothingSynced: { willSend: sessionsNextSyncSends(store, remote) } };
   followRemote(store, remote);
-  const archived = await archivedIdsIn(store.dir);
+  const archived = await archivedIds();
   const now = Date.now();
   for await (const r of readRemoteSessions(remote, dicts, undefined, sampleInto(report.undecodable))) {
     report.remote++;
@@ -49,7 +51,7 @@ export async function pullRemote(store: SessionStore, remote: Remote): Promise<P
     const hash = sessionHash(r.session);
     if (store.contentHash(r.session.id) === hash && hash === r.contentHash) {
       putShape(store, r.session.id, fullShape(canonicalSession(r.session), r.frames));
-      store.markSynced(REMOTE_TABLE, [{ id: r.session.id, hash }], now);
+      store.markSynced(SESSIONS_TABLE, [{ id: r.session.id, hash }], now);
     }
     if (report.remote % 200 === 0) await yieldToEventLoop();
   }

@@ -2,7 +2,7 @@ import type { PendingRecord } from '../store/session-store';
 import { dropShape } from '../store/sync-state';
 import { withRetry } from './retry';
 import type { SyncContext, SyncTotals } from './context';
-import { SESSIONS_TABLE as REMOTE_TABLE } from '../remote/schema';
+import { SESSIONS_TABLE } from '../remote/schema';
 
 /** A batch that failed on its own ledger row: the server committed it before. */
 export function isLedgerConflict(err: unknown): boolean {
@@ -32,7 +32,7 @@ export async function reconcile(ctx: SyncContext, ids: string[], byId: Map<strin
     unmatched.push(...chunk.filter((id) => !matched.includes(id)));
     // Their frame count is unknown: with no shape, the next change of each is written whole.
     store.transaction(() => matched.forEach((id) => dropShape(store, id)));
-    store.markSynced(REMOTE_TABLE, matched.map((id) => byId.get(id)!), Date.now());
+    store.markSynced(SESSIONS_TABLE, matched.map((id) => byId.get(id)!), Date.now());
     for (const id of matched) byId.delete(id);
     totals.reconciled += matched.length;
   }

@@ -4,8 +4,14 @@ import { sessionHash } from '../hash';
 import { openRemoteForRead, readNaiveSessions, readRemoteSessions } from './remote-read';
 import { IdSample, newIdSample, sampleInto } from './id-sample';
 import type { Strategy } from './context';
-import { archivedIdsIn } from '../archive/archive';
 import { sessionsNextSyncSends } from './remote-identity';
+
+/**
+ * Reads the ids of the sessions archived beside the store, without writing. Pull and verify are given it by
+ * their caller (core/archive's archivedIdsIn, usually), so the sync layer never reaches up into the archive;
+ * it is read only once the remote turns out to hold something.
+ */
+export type ArchivedIds = () => Promise<ReadonlySet<string>>;
 
 export interface VerifyReport {
   local: number;
@@ -47,12 +53,13 @@ async function* remoteHashes(remote: Remote, strategy: Strategy, dicts: Readonly
 }
 
 /** Compares every local session with the remote copy, streaming both sides in id order. */
-export async function verifyRemote(store: SessionStore, remote: Remote, strategy: Strategy = 'optimized'): Promise<VerifyReport> {
+export async function verifyRemote(store: SessionStore, remote: Remote, archivedIds: ArchivedIds,
+  strategy: Strategy = 'optimized'): Promise<VerifyReport> {
   const report: VerifyReport = { local: 0, remote: 0, archived: 0, missing: 0, mismatched: 0, extra: 0,
     examples: { missing: [], mismatched: [], extra: [] }, undecodable: newIdSample() };
   const dicts = await openRemoteForRead(remote, strategy === 'naive' ? 'sessions_naive' : 'sessions');
   if (!dicts) return { ...report, local: store.count(), nothingSynced: { willSend: sessionsNextSyncSends(store, remote) } };
-  const archived = await archivedIdsIn(store.dir);
+  const archived = await archivedIds();
   const note = (kind: 'missing' | 'mismatched' | 'extra', id: string) => {
     report[kind]++;
     if (report.examples[kind].length < 10) report.examples[kind].push(id);

@@ -11,7 +11,7 @@ import { SharedStore } from '../../core/store/shared-store';
 import type { OpenOptions, StoreIo } from '../../core/store/session-store';
 import type { Remote } from '../../core/remote/connect';
 import { runSync } from '../../core/sync/engine';
-import { REMOTE_TABLE } from '../../core/sync/optimized';
+import { SESSIONS_TABLE } from '../../core/remote/schema';
 
 export interface RecordOptions {
   storeDir: string;
@@ -66,7 +66,7 @@ export async function runRecord(opts: RecordOptions): Promise<RecordReport> {
   const builder = new SessionBuilder({ workspace: WORKSPACE, branch: () => 'main', newId: () => `rec-${opts.seed}-${Date.now()}`,
     idleTimeoutMs: 24 * 3600_000 });
   // As the extension does at start-up (its status bar shows the pending count): the one query over the store.
-  store.pendingCount(REMOTE_TABLE);
+  store.pendingCount(SESSIONS_TABLE);
   await preload(builder, shared, opts.initialEvents, rng.child('initial'));
   // The steady state starts from a synced store: a long open session was synced as it grew, not all at once.
   if (opts.remote && opts.initialEvents > 0) await syncOnce(store, opts.remote, newSyncTotals());

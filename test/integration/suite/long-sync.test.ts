@@ -5,11 +5,11 @@
 // Runs last: it points the extension at a server of its own, then back at the embedded default.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { startSqld, type SqldServer } from '../../../src/core/bench/sqld-process';
-import { generateSessions } from '../../../src/core/generator';
+import { startSqld, type SqldServer } from '../../../src/lab/bench/sqld-process';
+import { generateSessions } from '../../../src/lab/generator';
 import { postToInbox } from '../../../src/core/store/inbox';
 import { SessionStore } from '../../../src/core/store/session-store';
-import { REMOTE_TABLE } from '../../../src/core/sync/optimized';
+import { SESSIONS_TABLE } from '../../../src/core/remote/schema';
 import { ui } from './ui-bridge';
 import { startBatchGate, type BatchGate } from './batch-gate';
 import {
@@ -86,7 +86,7 @@ async function pendingCount(api: SessionSyncApi): Promise<number> {
   await api.flush();
   const { store } = await SessionStore.open(api.storeDir, { readOnly: true });
   try {
-    return store.pendingCount(REMOTE_TABLE);
+    return store.pendingCount(SESSIONS_TABLE);
   } finally {
     await store.close();
   }

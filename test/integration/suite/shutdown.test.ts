@@ -13,10 +13,10 @@
 // sync is then mid-upload with a batch in flight, whatever the machine's speed.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { startSqld, type SqldServer } from '../../../src/core/bench/sqld-process';
+import { startSqld, type SqldServer } from '../../../src/lab/bench/sqld-process';
 import { Remote } from '../../../src/core/remote/connect';
 import { postToInbox } from '../../../src/core/store/inbox';
-import { generateSessions } from '../../../src/core/generator';
+import { generateSessions } from '../../../src/lab/generator';
 import { SessionStore } from '../../../src/core/store/session-store';
 import { checkpointProgress } from '../../../src/core/sync/checkpoint';
 import { listRuns } from '../../../src/core/store/run-history';
