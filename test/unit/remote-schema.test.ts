@@ -65,6 +65,22 @@ describe('the remote schema version', () => {
     assert.equal(other.count(), 0);
   });
 
+  test('a remote wiped after a sync (a new database at the same URL) gets its tables back from the next sync', async () => {
+    const store = await tempStore('remote-schema', SEEDED.slice(0, 10), cleanups);
+    const r = tempRemote(cleanups, embeddedRemoteUrl(store.dir));
+    assert.equal((await runSync(store, r)).result, 'ok');
+    for (const t of await tables(r)) await r.execute(`DROP TABLE ${t}`);
+    // The store still knows the remote's schema, so the next sync goes straight to its batch, which meets no table.
+    const changed = continueSession(SEEDED[2], mutationRng('wiped', SEEDED[2].id), NOW + 60_000);
+    store.upsert(changed);
+    const report = await runSync(store, r);
+    assert.equal(report.result, 'ok', report.error ?? '');
+    const onRemote = await r.execute({ sql: 'SELECT updated_at FROM sessions WHERE id = ?', args: [changed.id] });
+    assert.equal(Number(onRemote.rows[0]?.[0]), changed.updatedAt);
+    const v = await r.execute("SELECT value FROM session_sync_meta WHERE key = 'schema_version'");
+    assert.equal(Number(v.rows[0][0]), REMOTE_SCHEMA_VERSION);
+  });
+
   test('a remote at version 1 is moved forward by the numbered steps, then synced', async () => {
     const store = await tempStore('remote-schema', SEEDED.slice(0, 10), cleanups);
     const r = tempRemote(cleanups, embeddedRemoteUrl(store.dir));

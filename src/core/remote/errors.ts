@@ -2,8 +2,20 @@
 export type RemoteProblem = 'auth' | 'not-found' | 'rate-limited' | 'server' | 'busy' | 'network' | 'timeout' |
   'url' | 'schema' | 'constraint' | 'other';
 
+/**
+ * What code downstream matches on instead of an error's wording. The wording is read once, here, because libSQL gives
+ * these no code of their own: SQLite reports both as SQLITE_ERROR, and sqld passes them on as SQLITE_UNKNOWN.
+ */
+export type RemoteErrorCode =
+  /** A statement named a table the remote does not have (a new or wiped database). */
+  | 'missing-table'
+  /** The schema guard fired (remote/schema.ts, schemaCheck): another release moved the remote's schema version on. */
+  | 'schema-moved';
+
 export interface ClassifiedError {
   problem: RemoteProblem;
+  /** Set for the errors the sync answers by checking the remote's schema again. */
+  code?: RemoteErrorCode;
   /** Worth trying again after a pause (the network, the server's load, a rate limit). */
   retryable: boolean;
   /** Seconds the server asked us to wait (HTTP 429 Retry-After). */
@@ -40,6 +52,19 @@ function httpStatusOf(text: string): number | undefined {
 
 export function classifyRemoteError(err: unknown, url: string): ClassifiedError {
   const { text, codes } = chain(err);
+  const classified = classifyProblem(err, text, codes, url);
+  const code = remoteErrorCode(classified.problem, text);
+  return code ? { ...classified, code } : classified;
+}
+
+function remoteErrorCode(problem: RemoteProblem, text: string): RemoteErrorCode | undefined {
+  if (problem === 'schema' && /no such table/i.test(text)) return 'missing-table';
+  // The guard's abs() overflow is the only integer overflow anything Session Sync sends can raise.
+  if (/integer overflow/i.test(text)) return 'schema-moved';
+  return undefined;
+}
+
+function classifyProblem(err: unknown, text: string, codes: string[], url: string): ClassifiedError {
   const status = httpStatusOf(text);
   const has = (...cs: string[]) => cs.some((c) => codes.includes(c));
   if (status === 401 || status === 403 || /unauthori[sz]ed|authenticat|invalid token|jwt/i.test(text)) {
@@ -100,4 +125,24 @@ export class SyncError extends Error {
   constructor(readonly classified: ClassifiedError, options?: { cause?: unknown }) {
     super(classified.message, options);
   }
+
+  get code(): RemoteErrorCode | undefined {
+    return this.classified.code;
+  }
+}
+
+/**
+ * SQLite's error code as libSQL reports it (`SQLITE_CONSTRAINT`, ...) from the first error in the chain that has one,
+ * and, when a batch failed, the index of its statement that failed.
+ */
+export function sqliteFailure(err: unknown): { code: string; statement: number | undefined } | undefined {
+  let e: unknown = err;
+  for (let depth = 0; e && depth < 6; depth++) {
+    const x = e as { code?: unknown; statementIndex?: unknown; cause?: unknown };
+    if (typeof x.code === 'string' && x.code.startsWith('SQLITE_')) {
+      return { code: x.code, statement: typeof x.statementIndex === 'number' ? x.statementIndex : undefined };
+    }
+    e = x.cause;
+  }
+  return undefined;
 }

@@ -138,10 +138,7 @@ export function schemaGuard(version = REMOTE_SCHEMA_VERSION): InStatement {
   return `SELECT ${schemaCheck(version)}g`;
 }
 
-/** True for the error schemaCheck raises. */
+/** True for the error schemaCheck raises, once classified (errors.ts gives it the code 'schema-moved'). */
 export function isSchemaGuardFailure(err: unknown): boolean {
-  for (let e = err as { message?: string; cause?: unknown } | undefined, i = 0; e && i < 6; e = e.cause as typeof e, i++) {
-    if (/integer overflow/i.test(e.message ?? '')) return true;
-  }
-  return false;
+  return err instanceof SyncError && err.code === 'schema-moved';
 }

@@ -99,7 +99,7 @@ export class SyncContext {
     try {
       return await op();
     } catch (err) {
-      const lostTables = err instanceof SyncError && err.classified.problem === 'schema' && /no such table/i.test(err.message);
+      const lostTables = err instanceof SyncError && err.code === 'missing-table';
       if (!lostTables && !isSchemaGuardFailure(err)) throw err;
       await this.ensureRemoteSchema();
       // A wiped remote lost its dictionary too: store ours again so every frame stays readable.

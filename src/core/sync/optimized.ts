@@ -238,8 +238,9 @@ async function encodeBatch(ctx: SyncContext, ids: string[]): Promise<EncodedReco
 }
 
 /**
- * The batch's statements: its ledger row, which also checks the remote's schema version (so a remote another release
- * moved on is never written, at no extra statement), then one multi-row upsert, then one UPDATE per append.
+ * The batch's statements: its ledger row (first: reconcile.ts's LEDGER_AT, where isLedgerConflict looks for it), which also checks the
+ * remote's schema version (so a remote another release moved on is never written, at no extra statement), then one
+ * multi-row upsert, then one UPDATE per append.
  */
 function statements(batchId: string, writes: RecordWrite[])
   : { stmts: InStatement[]; appendAt: Map<number, number>; upsertAt: number | undefined } {

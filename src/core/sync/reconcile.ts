@@ -1,17 +1,20 @@
 import type { PendingRecord } from '../store/session-store';
+import { sqliteFailure } from '../remote/errors';
 import { dropShape } from '../store/sync-state';
 import { withRetry } from './retry';
 import type { SyncContext, SyncTotals } from './context';
 import { SESSIONS_TABLE } from '../remote/schema';
 
-/** A batch that failed on its own ledger row: the server committed it before. */
+/** Where a batch's ledger row stands among its statements (optimized.ts puts it first). */
+export const LEDGER_AT = 0;
+
+/**
+ * A batch that failed on its own ledger row: the server committed it before. The row's only constraint is its
+ * batch_id key, so a constraint failure of that statement says it (libSQL names the statement of a failed batch).
+ */
 export function isLedgerConflict(err: unknown): boolean {
-  let e: unknown = err;
-  for (let i = 0; e && i < 6; i++) {
-    if (/UNIQUE constraint failed: sync_batches\.batch_id/.test((e as Error).message ?? '')) return true;
-    e = (e as { cause?: unknown }).cause;
-  }
-  return false;
+  const failure = sqliteFailure(err);
+  return failure !== undefined && failure.code.startsWith('SQLITE_CONSTRAINT') && failure.statement === LEDGER_AT;
 }
 
 /**
