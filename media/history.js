@@ -1,38 +1,21 @@
 // The Session Sync History page. Plain JavaScript run inside the webview under a strict CSP (this file
 // is its only script). Every value that comes from run or session data is put into the page with
 // textContent or an attribute, never as markup, so a note like `<img src=x onerror=...>` shows as text.
-// Message shapes: src/webview-messages.ts (host side, TypeScript); repeated here for the editor.
 // @ts-check
 'use strict';
 
 /**
- * @typedef {{ id: number, startedAt: number, durationMs: number | null, result: 'ok' | 'failed' | 'cancelled',
- *   sent: number, skipped: number, bytesRaw: number, bytesSent: number, naiveBytes: number | null,
- *   setupBytes: number, saving: Saving,
- *   slowestPhase: { name: string, ms: number } | null, rowsWritten: number | null, rowsRead: number | null,
- *   error: string | null }} RunRow
- * @typedef {{ share: number | null, label: string }} Saving
- * @typedef {{ at: number, bytesSent: number, saving: Saving }} ChartPoint
- * @typedef {{ runs: number, metered: number, rowsWritten: number, rowsRead: number, spanDays: number,
- *   monthRowsWritten: number, monthRowsRead: number }} CostSummary
- * @typedef {{ id: string, workspace: string, branch: string | null, kind: 'full' | 'append', newEvents: number,
- *   newNotes: number, encodedBytes: number, lastNote: string | null }} PendingRow
- * @typedef {{ olderThanDays: number, schedule: 'daily' | 'manual', deleteFromRemote: boolean }} ArchiveSettings
- * @typedef {{ olderThanDays: number, count: number, bytes: number, from: number | null, to: number | null,
- *   skipped: number }} ArchivePreview
- * @typedef {{ type: 'history', runs: RunRow[], total: number, offset: number, pageSize: number,
- *   chart: ChartPoint[], cost: CostSummary, pending: PendingRow[], pendingTotal: number }} HistoryMessage
- * @typedef {HistoryMessage
- *   | { type: 'guest', message: string }
- *   | { type: 'settings', archive: ArchiveSettings }
- *   | { type: 'archivePreview', preview: ArchivePreview }
- *   | { type: 'archiveResult', ok: boolean, message: string }} HostMessage
- * @typedef {{ type: 'ready', offset: number } | { type: 'page', offset: number }
- *   | { type: 'setArchive', key: 'olderThanDays', value: number }
- *   | { type: 'setArchive', key: 'schedule', value: 'daily' | 'manual' }
- *   | { type: 'setArchive', key: 'deleteFromRemote', value: boolean }
- *   | { type: 'previewArchive', days: number } | { type: 'archiveNow' } | { type: 'restore' }
- *   | { type: 'syncNow' }} PageMessage
+ * The message shapes are the host's (src/webview-messages.ts), imported for the checker only
+ * (`npx tsc -p tsconfig.page.json`, part of `npm test`).
+ * @typedef {import('../src/webview-messages').RunRow} RunRow
+ * @typedef {import('../src/webview-messages').ChartPoint} ChartPoint
+ * @typedef {import('../src/webview-messages').CostSummary} CostSummary
+ * @typedef {import('../src/webview-messages').PendingRow} PendingRow
+ * @typedef {import('../src/webview-messages').ArchiveSettings} ArchiveSettings
+ * @typedef {import('../src/webview-messages').ArchivePreviewData} ArchivePreview
+ * @typedef {import('../src/webview-messages').HistoryMessage} HistoryMessage
+ * @typedef {import('../src/webview-messages').HostMessage} HostMessage
+ * @typedef {import('../src/webview-messages').PageMessage} PageMessage
  * @typedef {{ offset: number, history?: HistoryMessage, preview?: ArchivePreview, result?: string }} PageState
  */
 
@@ -81,6 +64,7 @@
 
   // ---- the page skeleton ------------------------------------------------------------------------
 
+  /** @param {string} id @param {string} title @param {...Node} children */
   function section(id, title, ...children) {
     return el('section', { id, 'aria-labelledby': `${id}-title` }, [el('h2', { id: `${id}-title` }, [title]), ...children]);
   }
@@ -187,7 +171,9 @@
     const svg = document.createElementNS(SVG, 'svg');
     setAttrs(svg, { viewBox: `0 0 ${W} ${H}`, role: 'img', class: 'chart',
       'aria-label': `Bytes sent by the last ${points.length} runs (largest ${bytes(max)}) and the saving versus naive` });
+    /** @param {number} v */
     const y = (v) => H - PAD - (v / max) * (H - 2 * PAD);
+    /** @type {string[]} */
     const line = [];
     points.forEach((p, i) => {
       const x = PAD + i * step;

@@ -67,6 +67,7 @@ const unitFiles = readdirSync(join(root, 'test/unit')).filter((f) => f.endsWith(
 
 await run('build', process.execPath, ['esbuild.js']);
 await run('typecheck', process.execPath, ['node_modules/typescript/bin/tsc', '-p', '.', '--noEmit']);
+await run('typecheck the history page', process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.page.json', '--noEmit']);
 await run('lint', process.execPath, ['node_modules/eslint/bin/eslint.js', 'src', 'test', 'scripts']);
 if (!tools(['sqld'])) {
   finish();

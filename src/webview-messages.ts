@@ -1,35 +1,26 @@
 // The messages between the history webview host (src/history-view.ts) and its page (media/history.js).
-// The page is plain JavaScript, so media/history.js repeats these shapes as JSDoc typedefs; change both
-// together. Everything here is plain JSON (numbers are ms epoch or bytes): postMessage clones it.
+// The page is plain JavaScript: it imports these types in JSDoc, and `npx tsc -p tsconfig.page.json` (in `npm test`)
+// checks it against them.
+// Everything here is plain JSON (numbers are ms epoch or bytes): postMessage clones it.
+import type { SyncRun } from './core/store/run-history';
+import type { Saving } from './core/sync/saving';
 
-/** One row of the sync history table (one `sync_runs` row). */
-export interface RunRow {
+/** One row of the sync history table: a `sync_runs` row's figures (core/store/run-history.ts), as the page shows them. */
+export interface RunRow extends Pick<SyncRun, 'startedAt' | 'result' | 'sent' | 'skipped' | 'bytesRaw' | 'bytesSent' |
+  'naiveBytes' | 'setupBytes' | 'rowsWritten' | 'rowsRead' | 'error'> {
   id: number;
-  startedAt: number;
   durationMs: number | null;
-  result: 'ok' | 'failed' | 'cancelled';
-  sent: number;
-  skipped: number;
-  bytesRaw: number;
-  bytesSent: number;
-  /** What the naive approach would have sent for the same records (null: a naive run, or recorded before). */
-  naiveBytes: number | null;
-  /** Part of bytesSent that set the remote up (schema, dictionary). */
-  setupBytes: number;
   /** The run against naive, set-up left out (src/core/sync/saving.ts). */
-  saving: { share: number | null; label: string };
+  saving: Saving;
   /** The phase that took longest and its milliseconds, or null when none was timed. */
   slowestPhase: { name: string; ms: number } | null;
-  rowsWritten: number | null;
-  rowsRead: number | null;
-  error: string | null;
 }
 
 /** One point of the chart (oldest first): bytes a run sent, and its saving against naive (0-1, or null). */
 export interface ChartPoint {
   at: number;
   bytesSent: number;
-  saving: { share: number | null; label: string };
+  saving: Saving;
 }
 
 /** Server row counters over the last 30 days, and that rate stretched to a 30-day month. */
@@ -75,19 +66,22 @@ export interface ArchivePreviewData {
   skipped: number;
 }
 
+/** Everything the page shows of the store, in one message. */
+export interface HistoryMessage {
+  type: 'history';
+  runs: RunRow[];
+  total: number;
+  offset: number;
+  pageSize: number;
+  chart: ChartPoint[];
+  cost: CostSummary;
+  pending: PendingRow[];
+  pendingTotal: number;
+}
+
 /** Host → page. */
 export type HostMessage =
-  | {
-    type: 'history';
-    runs: RunRow[];
-    total: number;
-    offset: number;
-    pageSize: number;
-    chart: ChartPoint[];
-    cost: CostSummary;
-    pending: PendingRow[];
-    pendingTotal: number;
-  }
+  | HistoryMessage
   /** This window does not own the session store; another VS Code window syncs. */
   | { type: 'guest'; message: string }
   | { type: 'settings'; archive: ArchiveSettings }

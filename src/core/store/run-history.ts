@@ -1,29 +1,42 @@
 import { SessionStore } from './session-store';
 
-/** One row of `sync_runs`: what a sync did, for the history view and `status`. */
-export interface SyncRun {
-  id?: number;
-  startedAt: number;
-  endedAt: number | null;
+/**
+ * What a sync did, the one shape of a run record: the engine's report extends it (engine.ts, SyncReport), a
+ * `sync_runs` row adds its times (SyncRun), and the history page's row picks from that (webview-messages.ts, RunRow).
+ */
+export interface RunFigures {
   strategy: string;
   remote: string;
   result: 'ok' | 'failed' | 'cancelled';
   sent: number;
   skipped: number;
   batches: number;
+  /** Canonical JSON bytes of the records sent: what the whole records would have cost. */
   bytesRaw: number;
-  /** What the naive approach would have sent for the same records; null for naive runs and runs recorded before. */
+  /**
+   * What the naive approach would have sent for the same records (sync/naive-estimate.ts); null for naive runs
+   * and runs recorded before it was counted.
+   */
   naiveBytes: number | null;
   /** Part of bytesSent spent on set-up (schema, dictionary); 0 for runs recorded before it was counted. */
   setupBytes: number;
+  /** Request bytes that left the process (network), or SQL text and values handed to the client (`file:`). */
   bytesSent: number;
   roundTrips: number;
+  /** The server's row counters; null for a `file:` remote, which has none. */
   rowsWritten: number | null;
   rowsRead: number | null;
   resumed: boolean;
   /** Milliseconds per phase (plan, encode, upload, ...). */
   phases: Record<string, number>;
   error: string | null;
+}
+
+/** One row of `sync_runs`: what a sync did and when, for the history view and `status`. */
+export interface SyncRun extends RunFigures {
+  id?: number;
+  startedAt: number;
+  endedAt: number | null;
 }
 
 const COLUMNS = 'id, started_at, ended_at, strategy, remote, result, sent, skipped, batches, bytes_raw, bytes_sent, ' +

@@ -1,7 +1,7 @@
 import type { SessionStore } from '../store/session-store';
 import type { Remote } from '../remote/connect';
 import { RemoteProblem, SyncError, classifyRemoteError } from '../remote/errors';
-import { recordRun, SyncRun } from '../store/run-history';
+import { recordRun, RunFigures } from '../store/run-history';
 import { DEFAULT_SYNC_OPTIONS, newTotals, Strategy, SyncContext, SyncOptions } from './context';
 import { CancelledError } from './retry';
 import { syncOptimized } from './optimized';
@@ -10,32 +10,14 @@ import { followRemote } from './remote-identity';
 import { sampleIds } from './id-sample';
 import { naiveBytesFor } from './naive-estimate';
 
-/** What one run did: the `sync --json` contract. */
-export interface SyncReport {
-  result: 'ok' | 'failed' | 'cancelled';
+/** What one run did (the run record, history.ts's RunFigures, and what is not kept of it): the `sync --json` contract. */
+export interface SyncReport extends RunFigures {
   strategy: Strategy;
-  sent: number;
-  skipped: number;
-  batches: number;
   /** Batches a resumed run found already completed in the checkpoint. */
   skippedBatches: number;
-  /** Canonical JSON bytes of the records sent: what the whole records would have cost. */
-  bytesRaw: number;
-  /** What the naive approach would have sent for the same records (sync/naive-estimate.ts); null for naive runs. */
-  naiveBytes: number | null;
-  /** Part of bytesSent that set the remote up (schema, dictionary) rather than carried records. */
-  setupBytes: number;
-  /** Request bytes that left the process (network), or SQL text and values handed to the client (`file:`). */
-  bytesSent: number;
-  roundTrips: number;
-  rowsWritten: number | null;
-  rowsRead: number | null;
   durationMs: number;
-  resumed: boolean;
+  /** Records found already on the remote after an interruption (not sent again). */
   reconciled: number;
-  phases: Record<string, number>;
-  remote: string;
-  error: string | null;
   /** What kind of problem stopped the run, when it failed on the remote (drives "offline" in the editor). */
   problem: RemoteProblem | null;
 }
@@ -79,12 +61,7 @@ export async function runSync(store: SessionStore, remote: Remote, options: Part
     durationMs, resumed: totals.resumed, reconciled: totals.reconciled, phases: ctx.timer.rounded(),
     remote: remote.displayUrl, error, problem,
   };
-  const run: SyncRun = { startedAt, endedAt: Date.now(), strategy: report.strategy, remote: report.remote, result,
-    sent: report.sent, skipped: report.skipped, batches: report.batches, bytesRaw: report.bytesRaw,
-    naiveBytes: report.naiveBytes, setupBytes: report.setupBytes,
-    bytesSent: report.bytesSent, roundTrips: report.roundTrips, rowsWritten: report.rowsWritten,
-    rowsRead: report.rowsRead, resumed: report.resumed, phases: report.phases, error };
-  recordRun(store, run);
+  recordRun(store, { ...report, startedAt, endedAt: Date.now() });
   await store.flush();
   return report;
 }
