@@ -6,7 +6,8 @@ import type { InValue } from '@libsql/client';
 import { CORPUS_NAMES, isCorpusName } from '../src/lab/corpora';
 import { corpusSample, trainingSessions } from '../src/lab/bench/corpus';
 import { trainDictionary } from '../src/core/codec/dictionary';
-import { FULL_COLUMNS, planWrite } from '../src/core/sync/delta';
+import { planWrite } from '../src/core/sync/delta';
+import { SESSIONS_COLUMNS } from '../src/core/remote/sessions-table';
 import { sessionToJson } from '../src/core/model';
 import { hashText } from '../src/core/hash';
 import { storedBytes } from '../src/lab/bench/codecs';
@@ -22,7 +23,7 @@ for (const corpus of corpora) {
   for (const s of sessions) {
     const json = sessionToJson(s);
     const row = planWrite(s, hashText(json), undefined, json.length, dictionary).row as InValue[];
-    row.forEach((v, i) => perColumn.set(FULL_COLUMNS[i], (perColumn.get(FULL_COLUMNS[i]) ?? 0) + storedBytes(v)));
+    row.forEach((v, i) => perColumn.set(SESSIONS_COLUMNS[i], (perColumn.get(SESSIONS_COLUMNS[i]) ?? 0) + storedBytes(v)));
     // The same counts as "lang:n lang:n": what the JSON's quotes, braces and colons add.
     compactLanguages += Object.entries(s.languages).map(([k, n]) => `${k}:${n}`).join(' ').length;
   }

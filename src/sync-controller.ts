@@ -8,7 +8,7 @@ import { runSync, SyncReport } from './core/sync/engine';
 import type { SyncProgress } from './core/sync/context';
 import { splitPending, type SyncState, type SyncStateKind } from './core/sync-state';
 import { checkpointProgress } from './core/sync/checkpoint';
-import { SESSIONS_TABLE } from './core/remote/schema';
+import { SESSIONS_TABLE } from './core/remote/sessions-table';
 import { listRuns } from './core/store/run-history';
 import type { Settings } from './settings';
 import type { TokenStore } from './secrets';

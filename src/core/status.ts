@@ -1,7 +1,7 @@
 import type { SessionStore } from './store/session-store';
 import { listRuns, SyncRun } from './store/run-history';
 import { checkpointProgress } from './sync/checkpoint';
-import { SESSIONS_TABLE } from './remote/schema';
+import { SESSIONS_TABLE } from './remote/sessions-table';
 
 export interface StoreStatus {
   sessions: number;

@@ -5,7 +5,7 @@ import type { SyncProgress } from './sync/context';
 import type { SyncRun } from './store/run-history';
 import type { SessionStore } from './store/session-store';
 import { syncedAt } from './store/sync-state';
-import { SESSIONS_TABLE } from './remote/schema';
+import { SESSIONS_TABLE } from './remote/sessions-table';
 
 export type SyncStateKind = 'idle' | 'syncing' | 'paused' | 'offline' | 'error' | 'guest';
 

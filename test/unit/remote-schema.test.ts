@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import type { Remote } from '../../src/core/remote/connect';
 import { embeddedRemoteUrl, resolveRemoteTarget, RemoteUrlError } from '../../src/core/remote/target';
 import { REMOTE_MIGRATIONS, REMOTE_SCHEMA_VERSION, ensureRemoteSchema } from '../../src/core/remote/schema';
+import { SESSIONS_COLUMNS, SESSIONS_TABLE } from '../../src/core/remote/sessions-table';
 import { runSync } from '../../src/core/sync/engine';
 import { verifyRemote } from '../../src/core/sync/verify';
 import { archivedIdsIn } from '../../src/core/archive/archive';
@@ -29,6 +30,16 @@ async function tables(r: Remote): Promise<string[]> {
 
 const bumpVersion = (r: Remote, v: number) => r.execute({
   sql: "UPDATE session_sync_meta SET value = ? WHERE key = 'schema_version'", args: [String(v)] });
+
+describe('the remote sessions table', () => {
+  test('a remote built by the numbered steps has exactly the columns the writer and the reader use, in their order', async () => {
+    const store = await tempStore('sessions-table', [], cleanups);
+    const r = tempRemote(cleanups, embeddedRemoteUrl(store.dir));
+    await ensureRemoteSchema(r);
+    const rs = await r.execute(`SELECT name FROM pragma_table_info('${SESSIONS_TABLE}') ORDER BY cid`);
+    assert.deepEqual(rs.rows.map((row) => String(row[0])), [...SESSIONS_COLUMNS]);
+  });
+});
 
 describe('the remote schema version', () => {
   test('a remote moved on by a newer release after the first sync is not written, and the check costs no round trip', async () => {

@@ -11,7 +11,7 @@ import { canonicalSession, type Session } from '../../src/core/model';
 import { previewNextSync } from '../../src/core/sync/preview';
 import { fullShape } from '../../src/core/sync/delta';
 import { putShape } from '../../src/core/store/sync-state';
-import { SESSIONS_TABLE } from '../../src/core/remote/schema';
+import { SESSIONS_TABLE } from '../../src/core/remote/sessions-table';
 import { previewMarkdown } from '../../src/core/sync/preview-report';
 
 const NOW = Date.UTC(2025, 5, 1, 12);

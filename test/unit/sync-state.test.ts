@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { SessionStore } from '../../src/core/store/session-store';
 import { generateSessions } from '../../src/lab/generator';
-import { SESSIONS_TABLE } from '../../src/core/remote/schema';
+import { SESSIONS_TABLE } from '../../src/core/remote/sessions-table';
 import { formatWhen, splitPending, statusDetails, statusText, type SyncState } from '../../src/core/sync-state';
 
 const NOW = new Date(2026, 10, 30, 14, 5, 0).getTime();

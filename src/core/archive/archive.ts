@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { SessionStore } from '../store/session-store';
 import { sessionsUpdatedBefore } from '../store/sync-state';
-import { SESSIONS_TABLE } from '../remote/schema';
+import { SESSIONS_TABLE } from '../remote/sessions-table';
 import { ARCHIVE_FILE, ArchiveStore } from './archive-store';
 import { copyToArchive, copyToLive, markRestoring, settleInFlight } from './moves';
 

@@ -1,6 +1,6 @@
 import type { Remote } from '../remote/connect';
 import { withRetry } from '../sync/retry';
-import { SESSIONS_TABLE } from '../remote/schema';
+import { SESSIONS_TABLE } from '../remote/sessions-table';
 import type { ArchiveStore } from './archive-store';
 
 export interface DeleteReport {

@@ -1,6 +1,6 @@
 import type { SessionStore } from '../store/session-store';
 import { dropRecordSyncState, recordSyncState, setRecordSyncState, shapeFromArchived, shapeToArchived } from '../store/sync-state';
-import { SESSIONS_TABLE } from '../remote/schema';
+import { SESSIONS_TABLE } from '../remote/sessions-table';
 import { SYNC_REMOTE_META } from '../sync/remote-identity';
 import { ARCHIVED_COLUMNS, ArchiveStore, ArchivedRow, rowFromSql } from './archive-store';
 

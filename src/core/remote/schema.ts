@@ -1,6 +1,7 @@
 import type { InStatement, ResultSet } from '@libsql/client';
 import type { Remote } from './connect';
 import { SyncError } from './errors';
+import { SESSIONS_STEPS } from './sessions-table';
 
 /**
  * The remote layout (docs/remote-schema.md). Queryable metadata are plain columns; the text-heavy fields
@@ -8,48 +9,32 @@ import { SyncError } from './errors';
  * spec's original approach (whole records as JSON text), kept for comparison and benchmarks.
  */
 
-/** The optimized strategy's table, and the `table_name` its records carry in the local sync_status. */
-export const SESSIONS_TABLE = 'sessions';
-
-/**
- * Forward-only steps: step N takes a remote from version N-1 to N (the version lives in session_sync_meta).
- * A later change appends a step; a remote is only ever moved forward, one step after the other, in one transaction.
- * Statements say IF NOT EXISTS because another machine may be running the same step at the same moment.
- */
-export const REMOTE_MIGRATIONS: readonly (readonly string[])[] = [
-  [
+/** The steps of every table but `sessions` (whose own steps are in sessions-table.ts), by schema version. */
+const OTHER_STEPS: Readonly<Record<number, readonly string[]>> = {
+  1: [
     `CREATE TABLE IF NOT EXISTS session_sync_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
-    `CREATE TABLE IF NOT EXISTS sessions (
-       id TEXT PRIMARY KEY,
-       workspace TEXT NOT NULL,
-       branch TEXT,
-       started_at INTEGER NOT NULL,
-       ended_at INTEGER NOT NULL,
-       active_ms INTEGER NOT NULL,
-       edits INTEGER NOT NULL,
-       chars_added INTEGER NOT NULL,
-       chars_removed INTEGER NOT NULL,
-       languages TEXT NOT NULL,
-       event_count INTEGER NOT NULL,
-       file_count INTEGER NOT NULL,
-       note_count INTEGER NOT NULL,
-       events BLOB,
-       files BLOB,
-       notes BLOB,
-       content_hash TEXT NOT NULL,
-       updated_at INTEGER NOT NULL
-     )`,
     `CREATE TABLE IF NOT EXISTS sessions_naive (id TEXT PRIMARY KEY, body TEXT NOT NULL, updated_at INTEGER NOT NULL)`,
     `CREATE TABLE IF NOT EXISTS sync_batches (batch_id TEXT PRIMARY KEY, committed_at INTEGER NOT NULL, records INTEGER NOT NULL)`,
   ],
   // Version 2: preset dictionaries for the files and notes frames (codec 2), by the id in each frame's header.
-  [`CREATE TABLE IF NOT EXISTS session_sync_dictionaries (id INTEGER PRIMARY KEY, created_at INTEGER NOT NULL, data BLOB NOT NULL)`],
-];
+  2: [`CREATE TABLE IF NOT EXISTS session_sync_dictionaries (id INTEGER PRIMARY KEY, created_at INTEGER NOT NULL, data BLOB NOT NULL)`],
+};
+
+/**
+ * Forward-only steps: step N takes a remote from version N-1 to N (the version lives in session_sync_meta); the
+ * newest version is the highest any table module names. A later change appends a step; a remote is only ever
+ * moved forward, one step after the other, in one transaction. Statements say IF NOT EXISTS because another
+ * machine may be running the same step at the same moment.
+ */
+export const REMOTE_MIGRATIONS: readonly (readonly string[])[] = (() => {
+  const versions = [OTHER_STEPS, SESSIONS_STEPS].flatMap((steps) => Object.keys(steps).map(Number));
+  return Array.from({ length: Math.max(...versions) }, (_, i) => [...OTHER_STEPS[i + 1] ?? [], ...SESSIONS_STEPS[i + 1] ?? []]);
+})();
 
 export const REMOTE_SCHEMA_VERSION = REMOTE_MIGRATIONS.length;
 
 /** Every table any step creates: a remote with other tables is someone else's database. */
-const OUR_TABLES = new Set(REMOTE_MIGRATIONS.flat().map((sql) => /CREATE TABLE IF NOT EXISTS (\w+)/.exec(sql)![1]));
+const OUR_TABLES = new Set(REMOTE_MIGRATIONS.flat().flatMap((sql) => /CREATE TABLE IF NOT EXISTS (\w+)/.exec(sql)?.[1] ?? []));
 
 /** A remote whose schema Session Sync must not write: another program's database, or a newer Session Sync's. */
 export class RemoteSchemaError extends SyncError {

@@ -4,6 +4,8 @@ import { hashText } from '../hash';
 import { Dictionary, encodeBinaryFrame, encodeJsonFrame } from '../codec/frames';
 import { encodeTimeline } from '../codec/timeline';
 import { BinaryTimeline, encodeBinaryTimeline } from '../codec/timeline-binary';
+import { appendFrameSet, appendGuardArgs, appendSql, countColumn, fullRow, GROWING_COLUMNS, plainValues, upsertSql,
+  type Growing } from '../remote/sessions-table';
 
 /**
  * Field-level delta sync. For each record the local store keeps its "shape": what the remote holds of it
@@ -28,7 +30,7 @@ export interface RecordWrite {
   /** Content hash the remote will hold once this write commits. */
   hash: string;
   kind: 'full' | 'append';
-  /** Full writes: one row of values for the multi-row upsert (FULL_COLUMNS order). */
+  /** Full writes: one row of values for the multi-row upsert (SESSIONS_COLUMNS order). */
   row?: InValue[];
   /** Appends: one guarded UPDATE. */
   sql?: string;
@@ -43,37 +45,17 @@ export interface RecordWrite {
 /** A timeline with more frames than this is rewritten as one frame, so reads stay cheap. */
 export const MAX_FRAMES = 24;
 
-export const FULL_COLUMNS = ['id', 'workspace', 'branch', 'started_at', 'ended_at', 'active_ms', 'edits',
-  'chars_added', 'chars_removed', 'languages', 'event_count', 'file_count', 'note_count', 'events', 'files',
-  'notes', 'content_hash', 'updated_at'] as const;
-
-/** The plain (queryable) columns and how each comes from a session. */
-function plainColumns(s: Session): Record<string, InValue> {
-  return {
-    workspace: s.workspace,
-    branch: s.branch,
-    started_at: s.startedAt,
-    ended_at: s.endedAt,
-    active_ms: s.activeMs,
-    edits: s.edits,
-    chars_added: s.charsAdded,
-    chars_removed: s.charsRemoved,
-    languages: JSON.stringify(s.languages),
-  };
-}
-
 /**
  * What each growing column's frame holds: the timeline as layout-3 bytes (layout-2 JSON for the rare values
  * bytes cannot hold), files and notes as JSON text.
  */
-type Growing = 'events' | 'files' | 'notes';
 type Content = string | BinaryTimeline;
 const FRAME_CONTENT: Record<Growing, (items: unknown[]) => Content> = {
   events: (e) => encodeBinaryTimeline(e as Session['events']) ?? JSON.stringify(encodeTimeline(e as Session['events'])),
   files: (x) => JSON.stringify(x),
   notes: (x) => JSON.stringify(x),
 };
-const GROWING: Growing[] = ['events', 'files', 'notes'];
+const GROWING: Growing[] = GROWING_COLUMNS.map((g) => g.column);
 
 const frameOf = (content: Content, dict?: Dictionary): Uint8Array =>
   typeof content === 'string' ? encodeJsonFrame(content, dict) : encodeBinaryFrame(content.bytes, dict, content.bitsAt);
@@ -97,7 +79,7 @@ function shapeOf(s: Session, json: Record<Growing, Content>, frames: number): Sh
     files: s.files.length, filesHash: hashOf(json.files),
     notes: s.notes.length, notesHash: hashOf(json.notes),
     frames,
-    meta: plainColumns(s),
+    meta: plainValues(s),
   };
 }
 
@@ -124,14 +106,12 @@ function canAppend(s: Session, sh: Shape): boolean {
 }
 
 function fullWrite(s: Session, hash: string, rawBytes: number, dict?: Dictionary): RecordWrite {
-  const plain = plainColumns(s);
   const json = wholeJson(s);
-  const frame = (col: Growing, d?: Dictionary) => (s[col].length === 0 ? null : frameOf(json[col], d));
-  const events = frame('events', dict);
-  const row: InValue[] = [s.id, plain.workspace, plain.branch, plain.started_at, plain.ended_at, plain.active_ms,
-    plain.edits, plain.chars_added, plain.chars_removed, plain.languages, s.events.length, s.files.length,
-    s.notes.length, events, frame('files', dict), frame('notes', dict), hash, s.updatedAt];
-  return { id: s.id, hash, kind: 'full', row, shape: shapeOf(s, json, events ? 1 : 0), rawBytes };
+  const frame = (col: Growing) => (s[col].length === 0 ? null : frameOf(json[col], dict));
+  const frames = { events: frame('events'), files: frame('files'), notes: frame('notes') };
+  const counts = { events: s.events.length, files: s.files.length, notes: s.notes.length };
+  const row = fullRow(s, { counts, frames, contentHash: hash, updatedAt: s.updatedAt });
+  return { id: s.id, hash, kind: 'full', row, shape: shapeOf(s, json, frames.events ? 1 : 0), rawBytes };
 }
 
 /**
@@ -141,39 +121,25 @@ function fullWrite(s: Session, hash: string, rawBytes: number, dict?: Dictionary
 function appendWrite(s: Session, hash: string, sh: Shape, rawBytes: number, dict?: Dictionary): RecordWrite {
   const sets: string[] = [];
   const args: InValue[] = [];
-  const plain = plainColumns(s);
-  for (const [col, value] of Object.entries(plain)) {
+  for (const [col, value] of Object.entries(plainValues(s))) {
     if (sh.meta[col] !== value) {
       sets.push(`${col}=?`);
       args.push(value);
     }
   }
   let frames = sh.frames;
-  const append = (col: Growing, countCol: string, d?: Dictionary) => {
+  for (const col of GROWING) {
     const items = s[col] as unknown[];
-    if (items.length === sh[col]) return;
-    sets.push(`${col}=CAST(ifnull(${col},x'')||? AS BLOB)`, `${countCol}=?`);
-    args.push(frameOf(FRAME_CONTENT[col](items.slice(sh[col])), d), items.length);
+    if (items.length === sh[col]) continue;
+    sets.push(appendFrameSet(col), `${countColumn(col)}=?`);
+    args.push(frameOf(FRAME_CONTENT[col](items.slice(sh[col])), dict), items.length);
     if (col === 'events') frames++;
-  };
-  append('events', 'event_count', dict);
-  append('files', 'file_count', dict);
-  append('notes', 'note_count', dict);
-  sets.push('content_hash=?', 'updated_at=?');
-  args.push(hash, s.updatedAt);
-  const sql = `UPDATE sessions SET ${sets.join(',')} WHERE id=? AND event_count=? AND file_count=? AND note_count=? ` +
-    'AND updated_at<=?';
-  args.push(s.id, sh.events, sh.files, sh.notes, s.updatedAt);
-  return { id: s.id, hash, kind: 'append', sql, args, shape: fullShape(s, frames), rawBytes };
+  }
+  args.push(hash, s.updatedAt, ...appendGuardArgs(s.id, { events: sh.events, files: sh.files, notes: sh.notes }, s.updatedAt));
+  return { id: s.id, hash, kind: 'append', sql: appendSql(sets), args, shape: fullShape(s, frames), rawBytes };
 }
 
 /** One multi-row upsert for all full writes of a batch; an older copy never replaces a newer one. */
 export function fullUpsert(rows: InValue[][]): { sql: string; args: InValue[] } {
-  const placeholders = `(${FULL_COLUMNS.map(() => '?').join(', ')})`;
-  const updates = FULL_COLUMNS.filter((c) => c !== 'id').map((c) => `${c} = excluded.${c}`).join(', ');
-  return {
-    sql: `INSERT INTO sessions (${FULL_COLUMNS.join(', ')}) VALUES ${rows.map(() => placeholders).join(', ')} ` +
-      `ON CONFLICT(id) DO UPDATE SET ${updates} WHERE excluded.updated_at >= sessions.updated_at RETURNING id`,
-    args: rows.flat(),
-  };
+  return { sql: upsertSql(rows.length), args: rows.flat() };
 }

@@ -4,7 +4,7 @@ import { yieldToEventLoop } from '../metrics';
 import { fullShape, planWrite, RecordWrite, Shape } from './delta';
 import type { Dictionary } from '../codec/frames';
 import { valueBytes } from '../remote/connect';
-import { SESSIONS_TABLE } from '../remote/schema';
+import { SESSIONS_TABLE } from '../remote/sessions-table';
 import { getShape } from '../store/sync-state';
 
 /**

@@ -7,7 +7,7 @@ import { putShape } from '../store/sync-state';
 import { openRemoteForRead, readRemoteSessions } from './remote-read';
 import { IdSample, newIdSample, sampleInto } from './id-sample';
 import type { ArchivedIds } from './verify';
-import { SESSIONS_TABLE } from '../remote/schema';
+import { SESSIONS_TABLE } from '../remote/sessions-table';
 import { yieldToEventLoop } from '../metrics';
 import { followRemote, sessionsNextSyncSends } from './remote-identity';
 import { cacheDictionary } from './dictionary-cache';

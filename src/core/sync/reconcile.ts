@@ -3,7 +3,7 @@ import { sqliteFailure } from '../remote/errors';
 import { dropShape } from '../store/sync-state';
 import { withRetry } from './retry';
 import type { SyncContext, SyncTotals } from './context';
-import { SESSIONS_TABLE } from '../remote/schema';
+import { hashesOfIdsSql, SESSIONS_TABLE } from '../remote/sessions-table';
 
 /** Where a batch's ledger row stands among its statements (optimized.ts puts it first). */
 export const LEDGER_AT = 0;
@@ -28,7 +28,7 @@ export async function reconcile(ctx: SyncContext, ids: string[], byId: Map<strin
   for (let i = 0; i < ids.length; i += 200) {
     const chunk = ids.slice(i, i + 200);
     const rs = await ctx.withSchema(() => withRetry(() => remote.execute({
-      sql: `SELECT id, content_hash FROM sessions WHERE id IN (${chunk.map(() => '?').join(', ')})`, args: chunk,
+      sql: hashesOfIdsSql(chunk.length), args: chunk,
     }), remote.displayUrl, ctx.opts.retry, ctx.opts.signal));
     const held = new Map(rs.rows.map((r) => [String(r[0]), String(r[1])]));
     const matched = chunk.filter((id) => held.get(id) === byId.get(id)?.hash);

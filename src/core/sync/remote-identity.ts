@@ -1,6 +1,6 @@
 import type { SessionStore } from '../store/session-store';
 import type { Remote } from '../remote/connect';
-import { SESSIONS_TABLE } from '../remote/schema';
+import { SESSIONS_TABLE } from '../remote/sessions-table';
 import { pendingForKept, switchSyncState } from '../store/sync-state';
 
 /** The live store's meta key naming the remote that sync_status describes. */

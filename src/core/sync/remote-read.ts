@@ -6,13 +6,14 @@ import type { Remote } from '../remote/connect';
 import { withRetry } from './retry';
 import { loadDictionaries, toBytes } from '../remote/dictionaries';
 import { inspectRemote } from '../remote/schema';
+import { readRow, SELECT_PAGE_SQL, SESSIONS_TABLE } from '../remote/sessions-table';
 
 /**
  * Checks the remote before a read (pull, verify) without writing or creating anything, and loads its
  * dictionaries in the same request as its schema version. Undefined when nothing has been synced there yet:
  * no file, an empty database, or no `table`. Throws RemoteSchemaError for a foreign or newer database.
  */
-export async function openRemoteForRead(remote: Remote, table = 'sessions')
+export async function openRemoteForRead(remote: Remote, table = SESSIONS_TABLE)
   : Promise<Map<number, Uint8Array> | undefined> {
   if (remote.hasNoFile()) return undefined;
   const { state, extra } = await withRetry(() => inspectRemote(remote, (tables) => tables.has('session_sync_dictionaries')
@@ -27,8 +28,6 @@ export interface RemoteSession {
   frames: number;
 }
 
-const COLUMNS = 'id, workspace, branch, started_at, ended_at, active_ms, edits, chars_added, chars_removed, languages, ' +
-  'event_count, file_count, note_count, events, files, notes, content_hash, updated_at';
 
 /**
  * Every session the remote holds, decoded, a page at a time (Turso fails responses over 10 MB). With
@@ -39,9 +38,7 @@ export async function* readRemoteSessions(remote: Remote, dictionaries?: Readonl
   const dicts = dictionaries ?? await withRetry(() => loadDictionaries(remote), remote.displayUrl);
   let after = '';
   for (;;) {
-    const rs = await withRetry(() => remote.execute({
-      sql: `SELECT ${COLUMNS} FROM sessions WHERE id > ? ORDER BY id LIMIT ?`, args: [after, pageSize],
-    }), remote.displayUrl);
+    const rs = await withRetry(() => remote.execute({ sql: SELECT_PAGE_SQL, args: [after, pageSize] }), remote.displayUrl);
     for (const row of rs.rows) {
       const decoded = decodeOrReport(() => decodeRemoteRow(row, dicts), String(row[0]), onUndecodable);
       if (decoded) yield decoded;
@@ -92,19 +89,16 @@ export function decodeRemoteRow(row: Row, dicts: ReadonlyMap<number, Uint8Array>
   const id = String(row[0]);
   const what = (col: string) => `Remote session ${id}, column ${col}`;
   try {
-    const timeline = decodeFrames(row[13] as ArrayBuffer | null, what('events'), dicts);
+    const r = readRow(row);
+    const timeline = decodeFrames(r.frames.events, what('events'), dicts);
     const events = timeline.flatMap((chunk) => decodeTimelineChunk(chunk, what('events')));
-    const files = decodeFrames(row[14] as ArrayBuffer | null, what('files'), dicts).flat() as string[];
-    const notes = decodeFrames(row[15] as ArrayBuffer | null, what('notes'), dicts).flat() as Session['notes'];
-    if (events.length !== Number(row[10]) || files.length !== Number(row[11]) || notes.length !== Number(row[12])) {
+    const files = decodeFrames(r.frames.files, what('files'), dicts).flat() as string[];
+    const notes = decodeFrames(r.frames.notes, what('notes'), dicts).flat() as Session['notes'];
+    if (events.length !== r.counts.events || files.length !== r.counts.files || notes.length !== r.counts.notes) {
       throw new RemoteRecordError(`Remote session ${id}: counts do not match its data (a partial write?)`);
     }
-    const session = parseSession({
-      id, workspace: row[1], branch: row[2], startedAt: row[3], endedAt: row[4], activeMs: row[5], files,
-      languages: JSON.parse(String(row[9])), edits: row[6], charsAdded: row[7], charsRemoved: row[8], events, notes,
-      updatedAt: row[17],
-    });
-    return { session, contentHash: String(row[16]), frames: timeline.length };
+    const session = parseSession({ ...r.fields, id, files, events, notes, updatedAt: r.updatedAt });
+    return { session, contentHash: r.contentHash, frames: timeline.length };
   } catch (err) {
     if (err instanceof RemoteRecordError) throw err;
     throw new RemoteRecordError((err as Error).message.startsWith('Remote session') ? (err as Error).message :

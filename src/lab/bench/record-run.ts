@@ -11,7 +11,7 @@ import { SharedStore } from '../../core/store/shared-store';
 import type { OpenOptions, StoreIo } from '../../core/store/session-store';
 import type { Remote } from '../../core/remote/connect';
 import { runSync } from '../../core/sync/engine';
-import { SESSIONS_TABLE } from '../../core/remote/schema';
+import { SESSIONS_TABLE } from '../../core/remote/sessions-table';
 
 export interface RecordOptions {
   storeDir: string;

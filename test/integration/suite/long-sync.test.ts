@@ -9,7 +9,7 @@ import { startSqld, type SqldServer } from '../../../src/lab/bench/sqld-process'
 import { generateSessions } from '../../../src/lab/generator';
 import { postToInbox } from '../../../src/core/store/inbox';
 import { SessionStore } from '../../../src/core/store/session-store';
-import { SESSIONS_TABLE } from '../../../src/core/remote/schema';
+import { SESSIONS_TABLE } from '../../../src/core/remote/sessions-table';
 import { ui } from './ui-bridge';
 import { startBatchGate, type BatchGate } from './batch-gate';
 import {
