@@ -60,8 +60,9 @@ perSession('timeline layout 1, reused Deflater', sum((b) => deflater.deflate(b),
 perSession('timeline layout 2, pako.deflate per value', sum((b) => pako.deflate(b, { level: 6 }), timelines));
 perSession('timeline layout 2, reused Deflater', sum((b) => deflater.deflate(b), timelines));
 const layout3 = (dict?: Uint8Array) => () => sessions.reduce((n, s) => {
-  const { bytes, bitsAt } = encodeBinaryTimeline(s.events)!;
-  return n + deflater.deflateParts([bytes.subarray(0, bitsAt), bytes.subarray(bitsAt)], dict).length;
+  const { bytes, blocks } = encodeBinaryTimeline(s.events)!; // a deflate block ends at each of `blocks`
+  const parts = [...blocks.map((end, i) => bytes.subarray(blocks[i - 1] ?? 0, end)), bytes.subarray(blocks.at(-1) ?? 0)];
+  return n + deflater.deflateParts(parts, dict).length;
 }, 0);
 perSession('timeline layout 3: encode + reused Deflater', layout3());
 perSession('timeline layout 3: encode + Deflater + dictionary', layout3(dictionary));

@@ -257,8 +257,8 @@ describe('timeline layout 3 (binary columns)', () => {
   const dict = { id: 7, bytes: trainDictionary([...builtin, ...wild].slice(0, 40)) };
   const dicts = new Map([[7, dict.bytes]]);
   const binaryFrame = (events: SessionEvent[], d?: typeof dict) => {
-    const { bytes, bitsAt } = encodeBinaryTimeline(events)!;
-    return encodeBinaryFrame(bytes, d, bitsAt);
+    const { bytes, blocks } = encodeBinaryTimeline(events)!;
+    return encodeBinaryFrame(bytes, d, blocks);
   };
   const throughFrame = (events: SessionEvent[], d?: typeof dict) =>
     decodeFrames(binaryFrame(events, d), WHAT, dicts).flatMap((c) => decodeTimelineChunk(c, WHAT));
@@ -276,6 +276,19 @@ describe('timeline layout 3 (binary columns)', () => {
       const json = sessions.reduce((n, s) => n + encodeFrame(encodeTimeline(s.events)).length, 0);
       const binary = sessions.reduce((n, s) => n + binaryFrame(s.events).length, 0);
       assert.ok(binary < json * 0.9, `${name}: ${binary} B binary vs ${json} B JSON`);
+    }
+  });
+
+  test('a long timeline gives each column a deflate block: fewer bytes than one block on both corpora', () => {
+    for (const [name, sessions] of [['builtin', builtin], ['wild', wild]] as const) {
+      const long = sessions.filter((s) => encodeBinaryTimeline(s.events)!.blocks.length > 1);
+      assert.ok(long.length >= 10, `${name}: ${long.length} sessions with column blocks (the round trip covers them)`);
+      const oneBlock = long.reduce((n, s) => {
+        const { bytes, bitsAt } = encodeBinaryTimeline(s.events)!;
+        return n + encodeBinaryFrame(bytes, dict, [bitsAt]).length;
+      }, 0);
+      const columns = long.reduce((n, s) => n + binaryFrame(s.events, dict).length, 0);
+      assert.ok(columns < oneBlock * 0.98, `${name}: ${columns} B in column blocks vs ${oneBlock} B in one`);
     }
   });
 

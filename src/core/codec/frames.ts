@@ -53,21 +53,33 @@ export function encodeJsonFrame(text: string, dict?: Dictionary): Uint8Array {
 }
 
 /**
- * A frame of binary content (a layout-3 timeline chunk). From `blockAt` on, the content is near-random bits: they
- * get a deflate block of their own (see Deflater.deflateParts); any inflater reads the stream the same way.
+ * A frame of binary content (a layout-3 timeline chunk). A deflate block ends at each offset of `blocks` (ascending):
+ * the near-random bit part and a long chunk's columns get blocks, so Huffman codes, of their own (see
+ * Deflater.deflateParts); any inflater reads the stream the same way.
  */
-export function encodeBinaryFrame(content: Uint8Array, dict?: Dictionary, blockAt = content.length): Uint8Array {
-  return frameOf(content, CODEC_BINARY, dict, blockAt);
+export function encodeBinaryFrame(content: Uint8Array, dict?: Dictionary, blocks: readonly number[] = []): Uint8Array {
+  return frameOf(content, CODEC_BINARY, dict, blocks);
+}
+
+/** `content` cut at the offsets of `blocks` that fall inside it, with no empty part. */
+function partsOf(content: Uint8Array, blocks: readonly number[]): Uint8Array[] {
+  const parts: Uint8Array[] = [];
+  let from = 0;
+  for (const end of blocks) {
+    if (end <= from || end >= content.length) continue;
+    parts.push(content.subarray(from, end));
+    from = end;
+  }
+  parts.push(content.subarray(from));
+  return parts;
 }
 
 /** Compresses `content` when that makes it smaller, and puts the header in front. */
-function frameOf(content: Uint8Array, kind: number, dict?: Dictionary, blockAt = content.length): Uint8Array {
+function frameOf(content: Uint8Array, kind: number, dict?: Dictionary, blocks: readonly number[] = []): Uint8Array {
   let codec = CODEC_NONE;
   let payload = content;
   if (content.length >= MIN_COMPRESS || dict) {
-    const parts = blockAt > 0 && blockAt < content.length
-      ? [content.subarray(0, blockAt), content.subarray(blockAt)] : [content];
-    const deflated = deflater.deflateParts(parts, dict?.bytes);
+    const deflated = deflater.deflateParts(partsOf(content, blocks), dict?.bytes);
     if (deflated.length < content.length) {
       codec = dict ? CODEC_ZLIB_DICT : CODEC_ZLIB;
       payload = deflated;

@@ -136,11 +136,24 @@ function put(v: number, lengths: Bytes, list: number[]): void {
   list.push(v);
 }
 
-/** A layout-3 chunk: its bytes, and where its bit part starts (deflate gives that part a block of its own). */
+/**
+ * A layout-3 chunk: its bytes, where its bit part starts, and where each deflate block should end (ascending offsets,
+ * the last one `bitsAt`): deflate gives the bit part a block of its own, and a long chunk's columns one each.
+ */
 export interface BinaryTimeline {
   bytes: Uint8Array;
   bitsAt: number;
+  blocks: number[];
 }
+
+/**
+ * From this many events on, the columns get deflate blocks of their own: each block carries its own Huffman codes
+ * (some 40-60 bytes of code lengths), which pays once the columns are long, as kinds, gap lengths, file indexes and
+ * edit-size lengths each have a distribution of their own. Measured on 2,000 sessions (frames with the dictionary):
+ * 27 B less per session on the builtin corpus, 45 B on the wild one, against one block for the structured part;
+ * from 0 or 50 events on it gains less on both.
+ */
+const SPLIT_EVENTS = 100;
 
 /** Layout 3 of `events`, or undefined when a value is out of range (the caller writes layout 2). */
 export function encodeBinaryTimeline(events: SessionEvent[]): BinaryTimeline | undefined {
@@ -194,13 +207,19 @@ export function encodeBinaryTimeline(events: SessionEvent[]): BinaryTimeline | u
   const xHead = new Bytes();
   xHead.varint(exceptions);
   const parts = [c.head, c.kinds, xHead, c.x, c.gaps, c.f, c.a, c.r, c.d, bitPart];
+  // Blocks when split: kinds with their exceptions, gap lengths, files, edit-size lengths, details.
+  const blockEnds = events.length >= SPLIT_EVENTS ? new Set<Bytes>([c.x, c.gaps, c.f, c.r]) : new Set<Bytes>();
+  const blocks: number[] = [];
   const out = new Uint8Array(parts.reduce((n, p) => n + p.at, 0));
   let at = 0;
   for (const p of parts) {
     out.set(p.buf.subarray(0, p.at), at);
     at += p.at;
+    if (blockEnds.has(p) && at > (blocks[blocks.length - 1] ?? 0)) blocks.push(at);
   }
-  return { bytes: out, bitsAt: out.length - bitPart.at };
+  const bitsAt = out.length - bitPart.at;
+  if (bitsAt > (blocks[blocks.length - 1] ?? 0)) blocks.push(bitsAt);
+  return { bytes: out, bitsAt, blocks };
 }
 
 /** Reads layout 3; `what` names the record and column in errors. */

@@ -58,7 +58,7 @@ const FRAME_CONTENT: Record<Growing, (items: unknown[]) => Content> = {
 const GROWING: Growing[] = GROWING_COLUMNS.map((g) => g.column);
 
 const frameOf = (content: Content, dict?: Dictionary): Uint8Array =>
-  typeof content === 'string' ? encodeJsonFrame(content, dict) : encodeBinaryFrame(content.bytes, dict, content.bitsAt);
+  typeof content === 'string' ? encodeJsonFrame(content, dict) : encodeBinaryFrame(content.bytes, dict, content.blocks);
 
 /**
  * The hash a shape keeps of the first `n` items: of the content their frame would hold. (Shapes recorded when
