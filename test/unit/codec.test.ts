@@ -3,12 +3,13 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { inflateSync } from 'node:zlib';
+import { inflateRawSync, inflateSync } from 'node:zlib';
 import * as pako from 'pako';
 import {
-  CODEC_BINARY, CODEC_NONE, CODEC_ZLIB, CODEC_ZLIB_DICT, FRAME_MAGIC, FrameError, concatBytes, decodeFrames,
-  encodeBinaryFrame, encodeFrame,
+  CODEC_BINARY, CODEC_DEFLATE, CODEC_DEFLATE_DICT, CODEC_NONE, FRAME_MAGIC, FRAME_VERSION, FrameError, concatBytes,
+  decodeFrames, encodeBinaryFrame, encodeFrame,
 } from '../../src/core/codec/frames';
+import { frameV1 } from './frames-v1';
 import { decodeBinaryTimeline, decodeTimelineChunk, encodeBinaryTimeline } from '../../src/core/codec/timeline-binary';
 import { iterateWildSessions } from '../../src/lab/generator-wild';
 import { DICTIONARY_BYTES, trainDictionary } from '../../src/core/codec/dictionary';
@@ -19,7 +20,20 @@ import { generateSessions } from '../../src/lab/generator';
 
 const NOW = Date.UTC(2025, 5, 1, 12);
 const WHAT = 'Remote session gen-1-000042, column events';
-const payloadLength = (frame: Uint8Array): number => new DataView(frame.buffer, frame.byteOffset).getUint32(4);
+/** A version-2 frame's payload, read as docs/remote-schema.md says: dictionary byte for codecs 2 and 4, varint length. */
+function payloadOf(frame: Uint8Array): Uint8Array {
+  let at = [2, 4].includes(frame[2] & 0x7f) ? 4 : 3;
+  let length = 0;
+  for (let shift = 0; ; shift += 7) {
+    const b = frame[at++];
+    length |= (b & 0x7f) << shift;
+    if (b < 0x80) break;
+  }
+  assert.equal(frame.length, at + length, 'one frame, its length as the header says');
+  return frame.subarray(at);
+}
+/** Adler-32 of `content` as zlib computes it: the last 4 bytes of a zlib stream. */
+const zlibAdler = (content: Uint8Array | string): Buffer => Buffer.from(pako.deflate(content).subarray(-4));
 
 const bigValue = { files: Array.from({ length: 200 }, (_, i) => `src/components/Widget${i % 17}.tsx`) };
 
@@ -28,24 +42,70 @@ describe('frames', () => {
     const value = ['a.ts'];
     const frame = encodeFrame(value);
     assert.equal(frame[0], FRAME_MAGIC);
-    assert.equal(frame[1], 1);
+    assert.equal(frame[1], FRAME_VERSION);
     assert.equal(frame[2], CODEC_NONE);
-    assert.equal(new TextDecoder().decode(frame.subarray(8)), JSON.stringify(value));
+    assert.equal(new TextDecoder().decode(payloadOf(frame)), JSON.stringify(value));
+    assert.equal(frame.length, 4 + JSON.stringify(value).length, '4 header bytes');
     assert.deepEqual(decodeFrames(frame, WHAT), [value]);
   });
 
   test('a large value is compressed, much smaller than its JSON, and round-trips', () => {
     const frame = encodeFrame(bigValue);
-    assert.equal(frame[2], CODEC_ZLIB);
-    assert.equal(payloadLength(frame), frame.length - 8);
+    assert.equal(frame[2], CODEC_DEFLATE);
+    payloadOf(frame);
     assert.ok(frame.length < JSON.stringify(bigValue).length / 4, `${frame.length} bytes`);
     assert.deepEqual(decodeFrames(frame, WHAT), [bigValue]);
   });
 
-  test('any zlib reads a compressed frame: inflate the payload after the 8-byte header', () => {
-    const frame = encodeFrame(bigValue);
-    const json = inflateSync(frame.subarray(8)).toString('utf8');
+  test('any zlib reads a compressed frame: raw inflate of the payload but its last 4 bytes, the Adler-32', () => {
+    const payload = payloadOf(encodeFrame(bigValue));
+    const json = inflateRawSync(payload.subarray(0, -4)).toString('utf8');
     assert.deepEqual(JSON.parse(json), bigValue);
+    assert.deepEqual(Buffer.from(payload.subarray(-4)), zlibAdler(json));
+  });
+
+  test('frames earlier releases wrote (version 1: plain, zlib, zlib with a dictionary, binary) still decode', () => {
+    const dict = { id: 3, bytes: new TextEncoder().encode(JSON.stringify(bigValue)) };
+    const dicts = new Map([[3, dict.bytes]]);
+    const bytes = new Uint8Array(100).fill(3);
+    const old = [frameV1(['a.ts']), frameV1(bigValue), frameV1(bigValue, dict), frameV1(null, dict, bytes)];
+    assert.deepEqual(old.map((f) => f[2]), [0, 1, 2, 0x82]);
+    const expected = [['a.ts'], bigValue, bigValue, bytes];
+    assert.deepEqual(decodeFrames(concatBytes(old), WHAT, dicts), expected);
+    // A value an earlier release wrote, extended by this one: version-1 frames, then version-2 ones.
+    const extended = concatBytes([...old, encodeFrame(['b.ts']), encodeFrame(bigValue, dict)]);
+    assert.deepEqual(decodeFrames(extended, WHAT, dicts), [...expected, ['b.ts'], bigValue]);
+  });
+
+  test('a compressed frame costs 8 or 9 bytes less than version 1 gave for the same value', () => {
+    const dict = { id: 1, bytes: new TextEncoder().encode(JSON.stringify(bigValue).slice(0, 400)) };
+    for (const [value, d] of [[bigValue, undefined], [bigValue, dict], [bigValue.files.slice(0, 9), dict]] as const) {
+      const [v1, v2] = [frameV1(value, d), encodeFrame(value, d)];
+      assert.equal(v2[2], d ? CODEC_DEFLATE_DICT : CODEC_DEFLATE);
+      // v1: 8 header + 2 zlib header (+ 4 dictionary id) + 4 Adler-32; v2: 3 or 4 header + 1-2 length + 4 Adler-32.
+      assert.ok(v2.length <= v1.length - (d ? 8 : 4) && v2.length >= v1.length - (d ? 9 : 5), `${v2.length} B vs ${v1.length} B`);
+    }
+  });
+
+  test('a single bit flipped in a compressed payload is an error, never another value', () => {
+    const dict = { id: 1, bytes: new TextEncoder().encode(JSON.stringify(bigValue).slice(0, 400)) };
+    const dicts = new Map([[1, dict.bytes]]);
+    for (const value of [bigValue.files.slice(0, 30), bigValue.files.slice(5, 40)]) {
+      const frame = encodeFrame(value, value[0] === bigValue.files[0] ? undefined : dict);
+      const start = frame.length - payloadOf(frame).length;
+      let unchanged = 0;
+      for (let bit = start * 8; bit < frame.length * 8; bit++) {
+        const bad = frame.slice();
+        bad[bit >> 3] ^= 0x80 >> (bit & 7);
+        try {
+          assert.deepEqual(decodeFrames(bad, WHAT, dicts), [value], `bit ${bit} of ${frame.length * 8}`);
+          unchanged++; // the padding after the deflate stream's last code: no inflater reads it
+        } catch (err) {
+          assert.ok(err instanceof FrameError, `bit ${bit}: ${(err as Error).message}`);
+        }
+      }
+      assert.ok(unchanged < 8, `${unchanged} flips gave the same value`);
+    }
   });
 
   test('concatenated frames decode in order; null and empty decode to nothing', () => {
@@ -70,7 +130,7 @@ describe('frames', () => {
   test('a truncated value is a FrameError naming the record and column', () => {
     const frame = encodeFrame(bigValue);
     assertFrameError(frame.subarray(0, frame.length - 5), /truncated/);
-    assertFrameError(frame.subarray(0, 5), /header/);
+    assertFrameError(frame.subarray(0, 3), /header/);
     const two = concatBytes([encodeFrame([1]), frame]);
     assertFrameError(two.subarray(0, two.length - 1), /truncated/);
   });
@@ -97,6 +157,12 @@ describe('frames', () => {
     const garbage = frame.slice();
     for (let i = 10; i < garbage.length; i++) garbage[i] ^= 0x5a;
     assertFrameError(garbage, /corrupt/);
+    // A byte between the deflate stream's end and the check: the stream must end exactly where the check starts.
+    const payload = payloadOf(frame);
+    const padded = concatBytes([payload.subarray(0, -4), new Uint8Array([0]), payload.subarray(-4)]);
+    assert.ok(padded.length < 128 * 128);
+    const header = [FRAME_MAGIC, FRAME_VERSION, CODEC_DEFLATE, (padded.length & 0x7f) | 0x80, padded.length >> 7];
+    assertFrameError(concatBytes([new Uint8Array(header), padded]), /corrupt \(bytes after the deflate stream\)/);
   });
 
   test('a payload that is not JSON is a FrameError naming the record and column',
@@ -205,11 +271,13 @@ describe('preset dictionary', () => {
 
   test('a dictionary frame names its dictionary, round-trips with it, and any zlib reads it with the same bytes', () => {
     const frame = encodeFrame(unseen[0].files, dict);
-    assert.equal(frame[2], CODEC_ZLIB_DICT);
+    assert.equal(frame[2], CODEC_DEFLATE_DICT);
     assert.equal(frame[3], 1);
     assert.deepEqual(decodeFrames(frame, WHAT, new Map([[1, dict.bytes]])), [unseen[0].files]);
-    const json = inflateSync(frame.subarray(8), { dictionary: Buffer.from(dict.bytes) }).toString('utf8');
+    const payload = payloadOf(frame);
+    const json = inflateRawSync(payload.subarray(0, -4), { dictionary: Buffer.from(dict.bytes) }).toString('utf8');
     assert.deepEqual(JSON.parse(json), unseen[0].files);
+    assert.deepEqual(Buffer.from(payload.subarray(-4)), zlibAdler(json));
   });
 
   test('without its dictionary a frame fails with a message naming the record and the dictionary', () => {

@@ -1,7 +1,8 @@
 // docs/remote-schema.md promises that its Python reader (standard library only) decodes what the sync writes. This
 // runs that very code block, taken from the document, against a database the sync wrote from both corpora, with one
-// session's timeline rewritten as an earlier release would have left it (layout-1 and layout-2 JSON chunks, then a
-// binary one), and compares every decoded session with the local store.
+// session rewritten as an earlier release would have left it (frame version 1: a timeline of layout-1 and layout-2
+// JSON chunks and a binary one, files in zlib with the dictionary), then extended by this release (a version-2
+// frame), and compares every decoded session with the local store.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -15,6 +16,7 @@ import { runSync } from '../../src/core/sync/engine';
 import { generateSessions } from '../../src/lab/generator';
 import { iterateWildSessions } from '../../src/lab/generator-wild';
 import { concatBytes, encodeBinaryFrame, encodeFrame } from '../../src/core/codec/frames';
+import { frameV1 } from './frames-v1';
 import { encodeTimeline } from '../../src/core/codec/timeline';
 import { encodeBinaryTimeline } from '../../src/core/codec/timeline-binary';
 
@@ -43,14 +45,20 @@ test('the Python reader of docs/remote-schema.md decodes every session the sync 
       ...iterateWildSessions({ count: 40, seed: 'py', now: NOW })]);
     const report = await runSync(store, remote);
     assert.equal(report.result, 'ok', report.error ?? '');
-    // One session as an earlier release left it, then extended: a layout-1 chunk, a layout-2 chunk, a layout-3 one.
-    const old = [...store.iterate()].find((s) => s.events.length > 12)!;
-    const [a, b, c] = [old.events.slice(0, 4), old.events.slice(4, 8), old.events.slice(8)];
+    // One session as an earlier release left it (frame version 1), then extended by this one (version 2): a
+    // layout-1 chunk, a layout-2 chunk, a layout-3 one; files in zlib with the dictionary, then deflate with it.
+    const old = [...store.iterate()].find((s) => s.events.length > 12 && s.files.length > 2)!;
+    const [a, b, c, d] = [old.events.slice(0, 4), old.events.slice(4, 8), old.events.slice(8, 12), old.events.slice(12)];
     const v1 = { t: a.map((e, i) => (i ? e.t - a[i - 1].t : e.t)), k: encodeTimeline(a).k,
       f: a.map((e) => e.file ?? null), a: a.map((e) => e.added ?? null), r: a.map((e) => e.removed ?? null),
       d: a.map((e) => e.detail ?? null) };
-    const mixed = concatBytes([encodeFrame(v1), encodeFrame(encodeTimeline(b)), encodeBinaryFrame(encodeBinaryTimeline(c)!.bytes)]);
-    await remote.execute({ sql: 'UPDATE sessions SET events = ? WHERE id = ?', args: [mixed, old.id] });
+    const rows = (await remote.execute('SELECT id, data FROM session_sync_dictionaries')).rows;
+    assert.equal(rows.length, 1);
+    const dict = { id: Number(rows[0][0]), bytes: new Uint8Array(rows[0][1] as ArrayBuffer) };
+    const events = concatBytes([frameV1(v1), frameV1(encodeTimeline(b)), frameV1(null, dict, encodeBinaryTimeline(c)!.bytes),
+      encodeBinaryFrame(encodeBinaryTimeline(d)!.bytes, dict)]);
+    const files = concatBytes([frameV1(old.files.slice(0, 2), dict), encodeFrame(old.files.slice(2), dict)]);
+    await remote.execute({ sql: 'UPDATE sessions SET events = ?, files = ? WHERE id = ?', args: [events, files, old.id] });
   } finally {
     remote.close();
   }

@@ -32,13 +32,15 @@ export class Deflater {
   /** Output space kept between calls: a new buffer per value would only feed the garbage collector. */
   private out = new Uint8Array(64 * 1024);
 
-  constructor(readonly level = 6) {
-    check(zlibDeflateInit2(this.strm, level, Z_DEFLATED, 15, 8, Z_DEFAULT_STRATEGY), this.strm);
+  /** `raw`: RFC 1951 deflate with no zlib header or Adler-32 trailer (frame version 2 keeps its own check). */
+  constructor(readonly level = 6, readonly raw = false) {
+    check(zlibDeflateInit2(this.strm, level, Z_DEFLATED, raw ? -15 : 15, 8, Z_DEFAULT_STRATEGY), this.strm);
   }
 
   /**
-   * A zlib stream (RFC 1950) of `input`: `pako.deflate(input, { level, dictionary })`. The result is a view of
-   * this deflater's own buffer, valid until its next call: copy it to keep it.
+   * A zlib stream (RFC 1950) of `input`: `pako.deflate(input, { level, dictionary })`, or when raw the deflate
+   * stream alone, `pako.deflateRaw`. The result is a view of this deflater's own buffer, valid until its next call:
+   * copy it to keep it.
    */
   deflate(input: Uint8Array, dictionary?: Uint8Array): Uint8Array<ArrayBuffer> {
     return this.deflateParts([input], dictionary);
