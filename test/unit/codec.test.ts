@@ -295,19 +295,23 @@ describe('reused deflate stream', () => {
   const dictA = trainDictionary(sessions.slice(0, 60));
   const dictB = trainDictionary(sessions.slice(60), 2048);
 
-  test('gives byte for byte what pako.deflate gives, with, without and switching dictionaries', () => {
-    const deflater = new Deflater(6);
-    let compared = 0;
-    sessions.forEach((s, i) => {
-      const dictionary = [dictA, undefined, dictB, new Uint8Array(dictA)][i % 4];
-      for (const input of [encode(s.files), encode(s.notes), encode(encodeTimeline(s.events)), new Uint8Array(0)]) {
-        const expected = pako.deflate(input, dictionary ? { level: 6, dictionary } : { level: 6 });
-        assert.deepEqual(deflater.deflate(input, dictionary), expected, `session ${i}, ${input.length} bytes`);
-        compared++;
-      }
+  for (const raw of [false, true]) {
+    const name = raw ? 'pako.deflateRaw (frame version 2)' : 'pako.deflate';
+    test(`gives byte for byte what ${name} gives, with, without and switching dictionaries`, () => {
+      const deflater = new Deflater(6, raw);
+      const reference = raw ? pako.deflateRaw : pako.deflate;
+      let compared = 0;
+      sessions.forEach((s, i) => {
+        const dictionary = [dictA, undefined, dictB, new Uint8Array(dictA)][i % 4];
+        for (const input of [encode(s.files), encode(s.notes), encode(encodeTimeline(s.events)), new Uint8Array(0)]) {
+          const expected = reference(input, dictionary ? { level: 6, dictionary } : { level: 6 });
+          assert.deepEqual(deflater.deflate(input, dictionary), expected, `session ${i}, ${input.length} bytes`);
+          compared++;
+        }
+      });
+      assert.equal(compared, 480);
     });
-    assert.equal(compared, 480);
-  });
+  }
 
   test('its output inflates with node:zlib, also after a dictionary was copied back many times', () => {
     const deflater = new Deflater(6);
