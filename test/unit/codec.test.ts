@@ -354,7 +354,7 @@ describe('timeline layout 3 (binary columns)', () => {
   test('a long timeline gives each column a deflate block: fewer bytes than one block on both corpora', () => {
     for (const [name, sessions] of [['builtin', builtin], ['wild', wild]] as const) {
       const long = sessions.filter((s) => encodeBinaryTimeline(s.events)!.blocks.length > 1);
-      assert.ok(long.length >= 10, `${name}: ${long.length} sessions with column blocks (the round trip covers them)`);
+      assert.ok(long.length >= 5, `${name}: ${long.length} sessions with column blocks (the round trip covers them)`);
       const oneBlock = long.reduce((n, s) => {
         const { bytes, bitsAt } = encodeBinaryTimeline(s.events)!;
         return n + encodeBinaryFrame(bytes, dict, [bitsAt]).length;

@@ -149,11 +149,12 @@ export interface BinaryTimeline {
 /**
  * From this many events on, the columns get deflate blocks of their own: each block carries its own Huffman codes
  * (some 40-60 bytes of code lengths), which pays once the columns are long, as kinds, gap lengths, file indexes and
- * edit-size lengths each have a distribution of their own. Measured on 2,000 sessions (frames with the dictionary):
- * 27 B less per session on the builtin corpus, 45 B on the wild one, against one block for the structured part;
- * from 0 or 50 events on it gains less on both.
+ * edit-size lengths each have a distribution of their own. Measured on 2,000 sessions (frames with the dictionary)
+ * against one block for the structured part: from 400 events on, 21 B less per session on the builtin corpus and
+ * 42 B on the wild one; from 100 on, 26 and 45 B, but each block's codes cost CPU (pako builds them in JS: about
+ * 20 us per split session), which from 100 events on made a wild session's whole encoding a few percent slower.
  */
-const SPLIT_EVENTS = 100;
+const SPLIT_EVENTS = 400;
 
 /** Layout 3 of `events`, or undefined when a value is out of range (the caller writes layout 2). */
 export function encodeBinaryTimeline(events: SessionEvent[]): BinaryTimeline | undefined {
