@@ -81,6 +81,7 @@ export class SessionStore {
   /** count() without a scan of the table each sync: kept by record/upsert, forgotten by raw writes. */
   private sessionCount: number | undefined;
   private closed = false;
+  private tablesView: StoreTables | undefined;
 
   private constructor(readonly dir: string, private readonly db: Database) {
     this.statements = new StatementCache(db);
@@ -334,7 +335,8 @@ export class SessionStore {
    * (eslint.config.mjs enforces it): everyone else goes through those modules or the methods above.
    */
   static tables(store: SessionStore): StoreTables {
-    return {
+    // Made once per store: sync-state.ts asks for it on every recorded change (the status bar's backlog).
+    return store.tablesView ??= {
       transaction: (fn) => store.transaction(fn),
       scalar: (sql, params) => store.scalar(sql, params),
       rows: (sql, params) => store.rows(sql, params),
