@@ -11,6 +11,7 @@ import { SessionStore } from '../../src/core/store/session-store';
 import { Remote } from '../../src/core/remote/connect';
 import { embeddedRemoteUrl } from '../../src/core/remote/target';
 import { runSync, type SyncReport } from '../../src/core/sync/engine';
+import { sessionsNextSyncSends } from '../../src/core/sync/remote-identity';
 import { verifyPassed, verifyRemote } from '../../src/core/sync/verify';
 import { archivedIdsIn } from '../../src/core/archive/archive';
 import { pullRemote } from '../../src/core/sync/pull';
@@ -195,13 +196,17 @@ describe('sync state per remote', () => {
     await assertVerified(store, other);
   });
 
-  test('verify on an empty remote says how many the next sync would send, judged by what is kept of that remote', async () => {
+  test('what the next sync to a remote not in use would send is judged by what is kept of that remote', async () => {
     const { dir, store, remote: usual } = await setup(SEEDED.slice(0, 40));
+    const other = new Remote({ url: `file:${path.join(dir, 'other.db')}` });
+    opened.push({ store, remotes: [other] });
     assertOk(await runSync(store, usual));
-    const fresh = new Remote({ url: `file:${path.join(dir, 'fresh.db')}` });
-    opened.push({ store, remotes: [fresh] });
-    const report = await verifyRemote(store, fresh, () => archivedIdsIn(store.dir));
-    assert.equal(report.nothingSynced?.willSend, 40);
+    assertOk(await runSync(store, other)); // what the store knew of the usual remote is now kept aside
+    store.upsert(continueSession(SEEDED[5], mutationRng('kept', '1'), NOW + 60_000));
+    assert.equal(sessionsNextSyncSends(store, usual), 1, 'only the session changed since the usual remote got it');
+    const never = new Remote({ url: `file:${path.join(dir, 'never.db')}` });
+    opened.push({ store, remotes: [never] });
+    assert.equal(sessionsNextSyncSends(store, never), 40, 'a remote never used gets every session');
   });
 });
 
