@@ -6,21 +6,16 @@
 // sessions of the date range picked in its quick pick and input boxes.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { archiveSessions, openArchiveFor, planArchive } from '../../../src/core/archive/archive';
 import { ARCHIVE_FILE } from '../../../src/core/archive/archive-store';
-import { Remote } from '../../../src/core/remote/connect';
-import { embeddedRemoteUrl } from '../../../src/core/remote/target';
-import { runSync } from '../../../src/core/sync/engine';
 import { postToInbox } from '../../../src/core/store/inbox';
 import { generateSessions } from '../../../src/lab/generator';
 import type { Session } from '../../../src/core/model';
-import { SessionStore } from '../../../src/core/store/session-store';
 import { ui } from './ui-bridge';
 import { sessionSyncApi, syncNowFromPalette } from './helpers';
 import { clearToasts, toast } from './observe';
+import { archiveElsewhere, storedCount } from './archive-fixture';
 
 const utcDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 
@@ -104,7 +99,8 @@ suite('archive', () => {
     // Archiving with a "yes" cannot happen in this window: its confirmation is a modal, which VS Code refuses in
     // extension tests (see above). So the archive is made as an earlier run would have left it, by the same code the
     // command runs, on a store of its own (sessions synced, then archived), and put beside this window's store.
-    const archived = await archiveElsewhere(api.storeDir);
+    assert.ok(!fs.existsSync(path.join(api.storeDir, ARCHIVE_FILE)), 'no archive yet: the counts below are of this one');
+    const archived = await archiveElsewhere(api.storeDir, 'restore-it');
     const byAge = [...archived].sort((a, b) => a.updatedAt - b.updatedAt);
     const from = utcDay(byAge[2].updatedAt);
     const to = utcDay(byAge[byAge.length - 3].updatedAt);
@@ -124,51 +120,3 @@ suite('archive', () => {
     assert.equal(await storedCount(api.storeDir, archived.filter((s) => !inRange(s))), 0, 'the others stayed archived');
   });
 });
-
-/**
- * Sessions archived by the product's own code on a store of their own (synced to its embedded database, then moved
- * with the plan the command makes), and that archive file put beside the live store in `storeDir`, as if an earlier
- * run had archived them. Returns the archived sessions.
- */
-async function archiveElsewhere(storeDir: string): Promise<Session[]> {
-  assert.ok(!fs.existsSync(path.join(storeDir, ARCHIVE_FILE)), 'no archive beside the live store yet (it would be replaced)');
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'restore-it-'));
-  try {
-    const sessions = generateSessions({ count: 16, days: 365, seed: 'restore-it', now: Date.now() - 100 * DAY,
-      idPrefix: 'restore-it' });
-    const { store } = await SessionStore.open(dir);
-    try {
-      store.upsertMany(sessions);
-      const remote = new Remote({ url: embeddedRemoteUrl(dir) });
-      try {
-        const synced = await runSync(store, remote);
-        assert.equal(synced.result, 'ok', `the scratch store synced: ${synced.error ?? ''}`);
-      } finally {
-        remote.close();
-      }
-      const archive = await openArchiveFor(store);
-      try {
-        const moved = await archiveSessions(store, archive, planArchive(store, { olderThanDays: 90 }));
-        assert.equal(moved.moved, sessions.length, 'every scratch session was archived');
-      } finally {
-        archive.close();
-      }
-    } finally {
-      await store.close();
-    }
-    fs.copyFileSync(path.join(dir, ARCHIVE_FILE), path.join(storeDir, ARCHIVE_FILE));
-    return sessions;
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-/** How many of `sessions` the store file holds. */
-async function storedCount(storeDir: string, sessions: Session[]): Promise<number> {
-  const { store } = await SessionStore.open(storeDir, { readOnly: true });
-  try {
-    return sessions.filter((s) => store.get(s.id)).length;
-  } finally {
-    await store.close();
-  }
-}
