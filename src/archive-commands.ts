@@ -66,8 +66,7 @@ async function scheduledArchive(d: ArchiveDeps): Promise<void> {
 }
 
 async function runArchive(d: ArchiveDeps, store: SessionStore, days: number): Promise<string> {
-  return d.controller.exclusive(async () => vscode.window.withProgress({ location: vscode.ProgressLocation.Notification,
-    title: 'Session Sync: archiving old sessions…' }, async () => {
+  return inLane(d, 'Session Sync: archiving old sessions…', async () => {
     const archive = await openArchiveFor(store, warnUser);
     try {
       // Planned again inside the lane: a sync may have finished in between.
@@ -90,7 +89,21 @@ async function runArchive(d: ArchiveDeps, store: SessionStore, days: number): Pr
     } finally {
       archive.close();
     }
-  }));
+  });
+}
+
+/**
+ * Runs a move in the controller's lane (after a running sync, before the next) under a progress notification that
+ * shows from the click, saying so while it waits for the sync.
+ */
+async function inLane<T>(d: ArchiveDeps, title: string, move: () => Promise<T>): Promise<T> {
+  return await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title }, (progress) => {
+    if (d.controller.syncing) progress.report({ message: 'waiting for the sync to finish' });
+    return d.controller.exclusive(() => {
+      progress.report({ message: '' });
+      return move();
+    });
+  });
 }
 
 function skippedNote(plan: ArchivePlan): string {
@@ -116,9 +129,7 @@ export async function restoreCommand(d: ArchiveDeps): Promise<string> {
     if (last === undefined) return 'Restore was cancelled.';
     until = last + DAY_MS - 1;
   }
-  const message = await d.controller.exclusive(async () => vscode.window.withProgress({
-    location: vscode.ProgressLocation.Notification, title: 'Session Sync: restoring archived sessions…',
-  }, async () => {
+  const message = await inLane(d, 'Session Sync: restoring archived sessions…', async () => {
     const archive = await openArchiveFor(store, warnUser);
     try {
       const r = await restoreSessions(store, archive, { since, until });
@@ -126,7 +137,7 @@ export async function restoreCommand(d: ArchiveDeps): Promise<string> {
     } finally {
       archive.close();
     }
-  }));
+  });
   d.log.info(message);
   return say(message);
 }

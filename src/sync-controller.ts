@@ -91,7 +91,14 @@ export class SyncController implements vscode.Disposable {
 
   /** Runs `fn` when no sync is running, and keeps syncs waiting until it is done (archive, restore). */
   exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    // The store is about to close: a move that has not started must not start on it.
+    if (this.stopped) return Promise.reject(new Error('Session Sync is shutting down; run it again after the restart.'));
     return this.lane(fn).finally(() => this.refresh());
+  }
+
+  /** A sync is running (or waiting for a move to finish). */
+  get syncing(): boolean {
+    return this.running !== undefined;
   }
 
   private async autoTick(): Promise<void> {
@@ -104,14 +111,17 @@ export class SyncController implements vscode.Disposable {
   }
 
   /**
-   * For shutdown: no sync starts any more, the running one is cancelled (it stops after the batches in flight,
-   * keeps its checkpoint and records the cancelled run) and awaited, so the store can be closed after it.
+   * For shutdown: no sync or move starts any more, the running sync is cancelled (it stops after the batches in
+   * flight, keeps its checkpoint and records the cancelled run), and whatever is in the lane is awaited, so the store
+   * can be closed after it. An archive or restore already in the lane finishes: a move has no point to stop at halfway
+   * (the sessions are in the archive, then out of the store, or the reverse), so the store must not close under it.
    */
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
     this.abort?.abort();
     await this.running?.catch(() => undefined);
+    await this.lane(async () => undefined); // after every task queued before it
   }
 
   private async run(token?: vscode.CancellationToken, onProgress?: (p: SyncProgress) => void): Promise<SyncReport | undefined> {

@@ -10,7 +10,9 @@
 // is on disk after it.
 //
 // The remote is a real sqld behind a hop (held-remote.ts) that lets two batches through and holds the third: the
-// sync is then mid-upload with a batch in flight, whatever the machine's speed.
+// sync is then mid-upload with a batch in flight, whatever the machine's speed. The second test holds the first batch
+// and starts Restore from the palette meanwhile, which waits behind the sync: the window closing must not close the
+// store under the restore that follows.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { startSqld, type SqldServer } from '../../../src/lab/bench/sqld-process';
@@ -22,6 +24,9 @@ import { checkpointProgress } from '../../../src/core/sync/checkpoint';
 import { listRuns } from '../../../src/core/store/run-history';
 import { sessionSyncApi, type SessionSyncApi } from './helpers';
 import { startHeldRemote, type HeldRemote } from './held-remote';
+import { archiveElsewhere, storedCount } from './archive-fixture';
+import { ui } from './ui-bridge';
+import { clearToasts, toast } from './observe';
 
 const BATCH = 5;
 const PASSED = 2;
@@ -56,14 +61,17 @@ async function readRemote(url: string) {
 suite('shutdown during a sync', () => {
   let server: SqldServer | undefined;
   let hop: HeldRemote | undefined;
+  let restoreHop: HeldRemote | undefined;
   let api: SessionSyncApi;
   let active = true;
 
   suiteTeardown(async () => {
     hop?.release();
+    restoreHop?.release();
     if (!active) await api.lifecycle.activate();
     for (const key of SETTINGS) await setGlobal(key, undefined);
     await hop?.close();
+    await restoreHop?.close();
     await server?.stop();
   });
 
@@ -130,5 +138,48 @@ suite('shutdown during a sync', () => {
     const final = await readRemote(server.httpUrl);
     assert.deepEqual(final.hashes, end.hashes, 'the remote holds every session of the store, as it is');
     assert.equal(final.ledger, after.runs[0].sent + run.sent, 'no session was written twice');
+  });
+
+  test('a restore waiting behind the sync when the window closes is finished before the store closes, and nothing is lost', async function () {
+    if (!ui.available) this.skip();
+    this.timeout(120_000);
+    api = await sessionSyncApi();
+    server ??= await startSqld();
+    const archived = await archiveElsewhere(api.storeDir, 'shutdown-restore');
+    // A remote this store never synced to, and sessions to send: the sync's first batch is held at the hop.
+    restoreHop = await startHeldRemote(server.httpUrl, 0);
+    await setGlobal('sync.auto', false);
+    await setGlobal('sync.batchSize', BATCH);
+    await setGlobal('remote.url', restoreHop.url);
+    for (const s of generateSessions({ count: 10, days: 10, seed: 'shutdown-restore-live', now: Date.now(), idPrefix: 'shutdown-restore-live' })) {
+      await postToInbox(api.storeDir, s);
+    }
+    await api.flush();
+    const syncing = vscode.commands.executeCommand('sessionSync.syncNow');
+    await restoreHop.held;
+
+    // Restore from the palette: it waits in line behind the sync, and says so.
+    await clearToasts();
+    await ui.palette('Session Sync: Restore Archived Sessions');
+    await ui.quickPick('Session Sync: Restore Archived Sessions', 'All archived sessions');
+    await toast(/restoring archived sessions.*waiting for the sync to finish/, 'info');
+
+    const order: string[] = [];
+    const stopped = api.lifecycle.deactivate().then(() => { order.push('deactivate returned'); });
+    active = false;
+    await Promise.race([stopped, new Promise((resolve) => setTimeout(resolve, 3000))]);
+    order.push('held batch released');
+    restoreHop.release();
+    await stopped;
+    await syncing;
+    assert.deepEqual(order, ['held batch released', 'deactivate returned'], 'deactivate waited for the sync and the restore');
+    // The restore ran to its end (after the cancelled sync) before the store was saved and closed.
+    await toast(/^Session Sync: Restored \d+ sessions; 0 remain archived\.$/, 'info');
+    assert.equal(await storedCount(api.storeDir, archived), archived.length, 'every restored session is in the store file');
+
+    await api.lifecycle.activate();
+    active = true;
+    await api.flush();
+    assert.equal(await storedCount(api.storeDir, archived), archived.length, 'and still there after the next start');
   });
 });
