@@ -12,6 +12,7 @@ import { diffSession } from './session-patch';
 import { inflateBody, parseBody, readSession, rowVersion, StoreCorruptError, toRow, writeRow, type SessionRow } from './session-rows';
 import { readJournal, replayRecords, type ReplayReport, type ReplayTarget } from './replay';
 import { PendingSet } from './pending-set';
+import { keepFreePages } from './free-pages';
 import { StoreDisk, type DiskOptions, type SnapshotSource, type StoreIo } from './store-disk';
 
 export { StoreFencedError, type StoreIo } from './store-disk';
@@ -487,6 +488,7 @@ export class SessionStore {
         this.statements.run('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
           ['journal_seq', String(seq)]);
         this.statements.clear();
+        keepFreePages(this.db);
         return this.db.export();
       },
       sessions: (ids) => ids.map((id) => this.get(id)).filter((s): s is Session => s !== undefined),
