@@ -76,7 +76,7 @@ describe('the remote schema version', () => {
     assert.equal(other.count(), 0);
   });
 
-  test('a remote wiped after a sync (a new database at the same URL) gets its tables back from the next sync', async () => {
+  test('a remote wiped after a sync (a new database at the same URL) gets its tables back from the next sync, and every session from the one after', async () => {
     const store = await tempStore('remote-schema', SEEDED.slice(0, 10), cleanups);
     const r = tempRemote(cleanups, embeddedRemoteUrl(store.dir));
     assert.equal((await runSync(store, r)).result, 'ok');
@@ -90,6 +90,14 @@ describe('the remote schema version', () => {
     assert.equal(Number(onRemote.rows[0]?.[0]), changed.updatedAt);
     const v = await r.execute("SELECT value FROM session_sync_meta WHERE key = 'schema_version'");
     assert.equal(Number(v.rows[0][0]), REMOTE_SCHEMA_VERSION);
+    // The other nine were lost with the tables: the store now counts them as pending, and the next sync sends them.
+    assert.equal(store.pendingCount('sessions'), 9, 'what the wiped remote lost is pending again');
+    const next = await runSync(store, r);
+    assert.equal(next.result, 'ok', next.error ?? '');
+    assert.equal(next.sent, 9);
+    const held = await r.execute('SELECT id, content_hash FROM sessions ORDER BY id');
+    assert.deepEqual(held.rows.map((row) => [String(row[0]), String(row[1])]),
+      [...store.ids()].sort().map((id) => [id, store.contentHash(id)]), 'the remote holds every session again, as it is');
   });
 
   test('a remote at version 1 is moved forward by the numbered steps, then synced', async () => {

@@ -125,6 +125,15 @@ export function switchSyncState(store: SessionStore, from: string | undefined, t
   });
 }
 
+/** Forgets what the remote in use holds (it was wiped): every session is pending for it again. */
+export function forgetRemoteState(store: SessionStore): void {
+  const t = SessionStore.tables(store);
+  t.transaction(() => {
+    t.run('DELETE FROM sync_status');
+    t.run('DELETE FROM sync_shape');
+  });
+}
+
 /** How many sessions differ from what is kept of `remote` (all of them for a remote never used). */
 export function pendingForKept(store: SessionStore, remote: string): number {
   return Number(SessionStore.tables(store).scalar(

@@ -8,6 +8,7 @@ import type { Dictionary } from '../codec/frames';
 import { ensureDictionary } from '../remote/dictionaries';
 import type { EncodePool } from './encode-pool';
 import { newIdSample, sampleInto } from './id-sample';
+import { forgetRemoteState } from '../store/sync-state';
 
 export type Strategy = 'optimized' | 'naive';
 
@@ -73,6 +74,7 @@ export class SyncContext {
   /** Sessions the remote could not store as they are: not sent, left pending, reported as the run's failure. */
   readonly refused = newIdSample();
   readonly refuse = sampleInto(this.refused);
+  private wipeNoticed = false;
 
   constructor(readonly store: SessionStore, readonly remote: Remote, readonly opts: SyncOptions) {
     opts.signal?.addEventListener('abort', () => { this.stopped = true; }, { once: true });
@@ -102,10 +104,23 @@ export class SyncContext {
       const lostTables = err instanceof SyncError && err.code === 'missing-table';
       if (!lostTables && !isSchemaGuardFailure(err)) throw err;
       await this.ensureRemoteSchema();
+      if (lostTables) this.remoteWasWiped();
       // A wiped remote lost its dictionary too: store ours again so every frame stays readable.
       const dict = this.dictionary;
       if (dict) await ensureDictionary(this.remote, () => dict.bytes);
       return op();
     }
+  }
+
+  /**
+   * The store believed the remote held its sessions, and the remote has no tables (wiped, or a new database at the
+   * same address): they are all pending again. This run's batches mark theirs as they land; the next run sends the
+   * rest. Found only when a write meets the missing tables, so the steady state pays nothing to watch for it.
+   */
+  private remoteWasWiped(): void {
+    if (this.wipeNoticed) return;
+    this.wipeNoticed = true;
+    forgetRemoteState(this.store);
+    this.log(`${this.remote.displayUrl} had lost its tables (a new database at that address?): every session will be sent to it again.`);
   }
 }
