@@ -34,6 +34,19 @@ const config = () => vscode.workspace.getConfiguration('sessionSync');
 const setGlobal = (key: string, value: unknown) => config().update(key, value, vscode.ConfigurationTarget.Global);
 const SETTINGS = ['remote.url', 'sync.auto', 'sync.batchSize', 'sync.concurrency'];
 
+/**
+ * The remote behind `hop`, no automatic sync (the palette's sync is the only one), one batch of five at a time, and
+ * `count` new sessions (ids `${seed}-…`) in the store waiting to go.
+ */
+async function sessionsWaitingFor(api: SessionSyncApi, hop: HeldRemote, seed: string, count: number): Promise<void> {
+  await setGlobal('sync.auto', false);
+  await setGlobal('sync.batchSize', BATCH);
+  await setGlobal('sync.concurrency', 1);
+  await setGlobal('remote.url', hop.url);
+  for (const s of generateSessions({ count, days: 10, seed, now: Date.now(), idPrefix: seed })) await postToInbox(api.storeDir, s);
+  await api.flush();
+}
+
 /** What the store file says once the window let go of it: runs, sessions, and which of them are still to send. */
 async function readStore(dir: string) {
   const { store } = await SessionStore.open(dir, { readOnly: true });
@@ -65,6 +78,19 @@ suite('shutdown during a sync', () => {
   let api: SessionSyncApi;
   let active = true;
 
+  /** Deactivates while `held` holds a batch, then lets it go: says whether deactivate returned before or after. */
+  async function deactivateWhileHeld(held: HeldRemote): Promise<string[]> {
+    const order: string[] = [];
+    const stopped = api.lifecycle.deactivate().then(() => { order.push('deactivate returned'); });
+    active = false;
+    // A deactivate that does not wait for the sync returns here; one that waits cannot until the batch is let go.
+    await Promise.race([stopped, new Promise((resolve) => setTimeout(resolve, 3000))]);
+    order.push('held batch released');
+    held.release();
+    await stopped;
+    return order;
+  }
+
   suiteTeardown(async () => {
     hop?.release();
     restoreHop?.release();
@@ -80,27 +106,12 @@ suite('shutdown during a sync', () => {
     api = await sessionSyncApi();
     server = await startSqld();
     hop = await startHeldRemote(server.httpUrl, PASSED);
-    // One batch at a time, five sessions each, and no automatic sync: the palette's sync is the only one.
-    await setGlobal('sync.auto', false);
-    await setGlobal('sync.batchSize', BATCH);
-    await setGlobal('sync.concurrency', 1);
-    await setGlobal('remote.url', hop.url);
-    for (const s of generateSessions({ count: 40, days: 10, seed: 'shutdown-it', now: Date.now(), idPrefix: 'shutdown-it' })) {
-      await postToInbox(api.storeDir, s);
-    }
-    await api.flush();
+    await sessionsWaitingFor(api, hop, 'shutdown-it', 40);
 
     const syncing = vscode.commands.executeCommand('sessionSync.syncNow');
     await hop.held;
-    const order: string[] = [];
-    const stopped = api.lifecycle.deactivate().then(() => { order.push('deactivate returned'); });
-    active = false;
-    // A deactivate that does not wait for the sync returns here; one that waits cannot until the batch is let go.
-    await Promise.race([stopped, new Promise((resolve) => setTimeout(resolve, 3000))]);
-    order.push('held batch released');
-    hop.release();
-    await stopped;
-    assert.deepEqual(order, ['held batch released', 'deactivate returned'], 'deactivate waited for the batch in flight');
+    assert.deepEqual(await deactivateWhileHeld(hop), ['held batch released', 'deactivate returned'],
+      'deactivate waited for the batch in flight');
     await syncing; // the palette's Sync Now ends quietly: a cancelled sync shows nothing
 
     // The store file, read after the window let go of it, against the remote.
@@ -148,13 +159,7 @@ suite('shutdown during a sync', () => {
     const archived = await archiveElsewhere(api.storeDir, 'shutdown-restore');
     // A remote this store never synced to, and sessions to send: the sync's first batch is held at the hop.
     restoreHop = await startHeldRemote(server.httpUrl, 0);
-    await setGlobal('sync.auto', false);
-    await setGlobal('sync.batchSize', BATCH);
-    await setGlobal('remote.url', restoreHop.url);
-    for (const s of generateSessions({ count: 10, days: 10, seed: 'shutdown-restore-live', now: Date.now(), idPrefix: 'shutdown-restore-live' })) {
-      await postToInbox(api.storeDir, s);
-    }
-    await api.flush();
+    await sessionsWaitingFor(api, restoreHop, 'shutdown-restore-live', 10);
     const syncing = vscode.commands.executeCommand('sessionSync.syncNow');
     await restoreHop.held;
 
@@ -164,15 +169,9 @@ suite('shutdown during a sync', () => {
     await ui.quickPick('Session Sync: Restore Archived Sessions', 'All archived sessions');
     await toast(/restoring archived sessions.*waiting for the sync to finish/, 'info');
 
-    const order: string[] = [];
-    const stopped = api.lifecycle.deactivate().then(() => { order.push('deactivate returned'); });
-    active = false;
-    await Promise.race([stopped, new Promise((resolve) => setTimeout(resolve, 3000))]);
-    order.push('held batch released');
-    restoreHop.release();
-    await stopped;
+    assert.deepEqual(await deactivateWhileHeld(restoreHop), ['held batch released', 'deactivate returned'],
+      'deactivate waited for the sync and the restore');
     await syncing;
-    assert.deepEqual(order, ['held batch released', 'deactivate returned'], 'deactivate waited for the sync and the restore');
     // The restore ran to its end (after the cancelled sync) before the store was saved and closed.
     await toast(/^Session Sync: Restored \d+ sessions; 0 remain archived\.$/, 'info');
     assert.equal(await storedCount(api.storeDir, archived), archived.length, 'every restored session is in the store file');
