@@ -2,14 +2,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Database, SqlValue } from 'sql.js';
 import type { Session } from '../model';
-import { loadSqlJs } from './sqljs';
+import { loadSnapshot } from './snapshot-file';
 import { migrate } from './schema';
 import { inTransaction, StatementCache } from './sql';
-import { removeStaleTemps, setAside } from './atomic-file';
+import { removeStaleTemps } from './atomic-file';
 import { JOURNAL_FILE, JournalWriter } from './journal';
 import { decodeValue, encodeValue, type JournalOp } from './journal-ops';
 import { diffSession } from './session-patch';
-import { inflateBody, parseBody, readSession, rowVersion, StoreCorruptError, toRow, writeRow, type SessionRow } from './session-rows';
+import { inflateBody, parseBody, readSession, rowVersion, toRow, writeRow, type SessionRow } from './session-rows';
 import { readJournal, replayRecords, type ReplayReport, type ReplayTarget } from './replay';
 import { PendingSet } from './pending-set';
 import { keepFreePages } from './free-pages';
@@ -515,41 +515,4 @@ export class SessionStore {
     };
   }
 
-}
-
-async function loadSnapshot(file: string, readOnly: boolean): Promise<{ db: Database; recoveredFrom?: string; size: number }> {
-  const SQL = await loadSqlJs();
-  if (!fs.existsSync(file)) return { db: new SQL.Database(), size: 0 };
-  let db: Database | undefined;
-  try {
-    const bytes = fs.readFileSync(file);
-    db = new SQL.Database(bytes);
-    checkReadable(db, bytes);
-    return { db, size: bytes.length };
-  } catch (err) {
-    db?.close();
-    if (readOnly) {
-      throw new StoreCorruptError(`The session store ${file} cannot be read (${(err as Error).message}). ` +
-        'Run a command that writes (for example sync) to keep it aside and start afresh.');
-    }
-    return { db: new SQL.Database(), recoveredFrom: setAside(file, 'corrupt'), size: 0 };
-  }
-}
-
-const SQLITE_MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
-
-/**
- * A cheap check that the file is a whole SQLite database: the header's magic, and a page count that the file's
- * length holds (a truncated file fails it), then the schema must be readable. Not PRAGMA quick_check, which reads
- * every page: seconds at 100,000 sessions, while the editor starts.
- */
-function checkReadable(db: Database, bytes: Buffer): void {
-  if (bytes.length < 100 || !bytes.subarray(0, 16).equals(SQLITE_MAGIC)) throw new StoreCorruptError('not an SQLite database');
-  const raw = bytes.readUInt16BE(16);
-  const pageSize = raw === 1 ? 65536 : raw;
-  const pages = bytes.readUInt32BE(28);
-  if (pageSize < 512 || pages * pageSize > bytes.length) {
-    throw new StoreCorruptError(`the file is cut short (${bytes.length} bytes, the header says ${pages * pageSize})`);
-  }
-  db.exec('SELECT count(*) FROM sqlite_master');
 }
