@@ -116,8 +116,7 @@ export function switchSyncState(store: SessionStore, from: string | undefined, t
       t.run(`INSERT INTO sync_status_kept (remote, ${STATUS_COLUMNS}) SELECT ?, ${STATUS_COLUMNS} FROM sync_status`, [from]);
       t.run(`INSERT INTO sync_shape_kept (remote, ${SHAPE_COLUMNS}) SELECT ?, ${SHAPE_COLUMNS} FROM sync_shape`, [from]);
     }
-    t.run('DELETE FROM sync_status');
-    t.run('DELETE FROM sync_shape');
+    forgetRemoteState(store);
     t.run(`INSERT INTO sync_status (${STATUS_COLUMNS}) SELECT ${STATUS_COLUMNS} FROM sync_status_kept WHERE remote = ?`, [to]);
     t.run(`INSERT INTO sync_shape (${SHAPE_COLUMNS}) SELECT ${SHAPE_COLUMNS} FROM sync_shape_kept WHERE remote = ?`, [to]);
     t.run('DELETE FROM sync_status_kept WHERE remote = ?', [to]);
