@@ -120,8 +120,7 @@ export class SyncController implements vscode.Disposable {
     this.stopped = true;
     clearInterval(this.timer);
     this.abort?.abort();
-    await this.running?.catch(() => undefined);
-    await this.lane(async () => undefined); // after every task queued before it
+    await this.lane(async () => undefined); // runs after every task queued before it, the running sync included
   }
 
   private async run(token?: vscode.CancellationToken, onProgress?: (p: SyncProgress) => void): Promise<SyncReport | undefined> {
