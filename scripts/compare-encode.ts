@@ -30,8 +30,7 @@ async function main(): Promise<void> {
     return (used.user + used.system) / count;
   };
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  // Whichever side runs second in a pair measures a few percent slower (the same code against itself shows it), so
-  // both orders are run and reported.
+  // Whichever side runs second in a pair can measure a few percent slower, so both orders are run and reported.
   const orders = [sides, [sides[1], sides[0]]] as const;
   const cells = orders.map((order) => {
     const runs: Record<string, number[]> = { other: [], this: [] };
